@@ -1,0 +1,39 @@
+//! The audit record: who (organisation, certificate, service user, end user) asked what
+//! (operation, product, search key) and what they got (return code, data groups). Never
+//! holds a password.
+
+use serde::{Deserialize, Serialize};
+
+/// One query as the audit trail keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// Position in the log, assigned when appended (0 before).
+    #[serde(default)]
+    pub seq: u64,
+    /// UTC time the query was received, RFC 3339.
+    pub time: String,
+    pub request_id: String,
+    /// The organisation the client certificate maps to, if any.
+    pub organisation: Option<String>,
+    pub cert_sha256: String,
+    pub cert_subject: String,
+    /// `direct` (SoSo) or `xroad`.
+    pub interface: String,
+    pub operation: String,
+    pub kayttajatunnus: Option<String>,
+    pub loppukayttaja: Option<String>,
+    pub product: Option<String>,
+    /// The search criterion's element name and value (e.g. `Henkilotunnus`, the code).
+    pub search_key: Option<(String, String)>,
+    /// The `Paluukoodi` returned, or `fault` for a SOAP fault.
+    pub return_code: String,
+    /// Data groups that carried person data in the answer.
+    pub groups: Vec<String>,
+    /// Non-disclosure (turvakielto) withheld location data from this answer.
+    pub non_disclosure_applied: bool,
+    /// Microseconds from request received to response ready.
+    pub duration_us: u64,
+    /// SHA-256 (hex) of the previous record's stored bytes; empty for the first record.
+    #[serde(default)]
+    pub prev_sha256: String,
+}

@@ -1,0 +1,43 @@
+//! vtj-emulator: a self-hosted emulator of the Finnish Population Information System query
+//! interface (VTJ-kyselyrajapinta, "SoSo").
+//!
+//! A request travels one way through the crate:
+//! TCP accept → [`tls`] (client certificate verified, [`tls::PeerIdentity`] once per
+//! connection) → [`server`] (hyper: routes, limits, timeouts) → [`soap`] (envelope, faults)
+//! → [`ops`] (parse → [`access`] → [`registry`] → [`products`]) → [`audit`] (on disk
+//! before the answer leaves) → response bytes.
+//!
+//! Crate map, one job each:
+//! - [`cli`]: the command line (`serve`, `audit`, `certs`).
+//! - [`config`]: the TOML file as written and the checked [`config::Settings`].
+//! - [`app`]: the running server's shared state; opens the store, imports fixtures.
+//! - [`tls`]: rustls server/client configurations and the peer's identity.
+//! - [`server`]: accept loop, connection limit, timeouts, routing, graceful shutdown.
+//! - [`xml`]: strict request-XML reading into an element tree; escaping response writer.
+//! - [`soap`]: SOAP 1.1/1.2 envelopes and faults.
+//! - [`ops`]: the operations, their typed requests, the shared checks and the dispatcher.
+//! - [`access`]: organisations, certificates, service users, permitted products.
+//! - [`registry`]: the population: data model, code lists, sled store, fixtures.
+//! - [`ids`]: personal identity codes, SATU, VTJ-PRT, property and dwelling identifiers.
+//! - [`products`]: the catalogue of data groups, products, the response renderer.
+//! - [`codes`]: VTJ return codes and search-criterion codes with their texts.
+//! - [`audit`]: the chained, durable audit log with group commit.
+//! - [`pki`]: generation of the committed test PKI (never used at run time).
+
+#![forbid(unsafe_code)]
+
+pub mod access;
+pub mod app;
+pub mod audit;
+pub mod cli;
+pub mod codes;
+pub mod config;
+pub mod ids;
+pub mod ops;
+pub mod pki;
+pub mod products;
+pub mod registry;
+pub mod server;
+pub mod soap;
+pub mod tls;
+pub mod xml;

@@ -1,0 +1,168 @@
+//! `TeeHenkilonTunnusKysely`: a person by identity code or SATU. Parse the parameters,
+//! authorise (credentials, end user, product), look the person up, render the product.
+
+use std::collections::HashMap;
+
+use crate::access::Organisation;
+use crate::codes::{CriterionCode, ReturnCode};
+use crate::ids::{Hetu, Satu};
+use crate::products::render::{CriterionEcho, PersonView};
+use crate::products::{Criterion, Product, Related};
+use crate::registry::model::Person;
+use crate::registry::store::{Lookup, Registry, RegistryError};
+
+use super::Authorised;
+use super::request::Params;
+
+/// The typed request.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub henkilotunnus: Option<String>,
+    pub satu: Option<String>,
+}
+
+impl Request {
+    pub fn parse(p: &Params) -> Self {
+        Request {
+            henkilotunnus: p.get("Henkilotunnus").map(str::to_string),
+            satu: p.get("SahkoinenAsiointitunnus").map(str::to_string),
+        }
+    }
+
+    /// The criterion used as the search key and its value.
+    pub fn search_key(&self) -> Option<(Criterion, &str)> {
+        match (&self.henkilotunnus, &self.satu) {
+            (Some(h), _) => Some((Criterion::Henkilotunnus, h)),
+            (None, Some(s)) => Some((Criterion::SahkoinenAsiointitunnus, s)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// What the query found, before rendering.
+pub struct Found {
+    pub code: ReturnCode,
+    pub code_text: Option<&'static str>,
+    pub criteria: Vec<CriterionEcho>,
+    pub person: Option<(Person, Related)>,
+}
+
+/// Runs the query for an authenticated organisation.
+pub fn apply(
+    req: &Request,
+    product: &Product,
+    registry: &Registry,
+) -> Result<Found, RegistryError> {
+    let Some((used, value)) = req.search_key() else {
+        return Ok(Found {
+            code: ReturnCode::Notice,
+            code_text: Some("Pakollinen hakuehto puuttuu. / Obligatoriskt sokkriteriet fattas."),
+            criteria: echo(product, None, CriterionCode::NotFound),
+            person: None,
+        });
+    };
+    let lookup = match used {
+        Criterion::Henkilotunnus => match value.parse::<Hetu>() {
+            Ok(h) => Some(registry.find_by_hetu(&h)?),
+            Err(_) => None,
+        },
+        Criterion::SahkoinenAsiointitunnus => match value.parse::<Satu>() {
+            Ok(s) => Some(registry.find_by_satu(&s)?),
+            Err(_) => None,
+        },
+    };
+    let (code, ccode, person) = match lookup {
+        // A malformed identifier cannot name anyone: 0006, the key gave no data.
+        None => (ReturnCode::NotFoundByKey, CriterionCode::NotFound, None),
+        Some(Lookup::NotFound) => (ReturnCode::NotFound, CriterionCode::NotFound, None),
+        Some(Lookup::Found(p)) => (ReturnCode::Ok, CriterionCode::Found, Some(p)),
+        Some(Lookup::Passive(p)) => (ReturnCode::Passivated, CriterionCode::Passive, Some(p)),
+    };
+    let person = match person {
+        Some(p) => {
+            let related = related(&p, registry)?;
+            Some((p, related))
+        }
+        None => None,
+    };
+    Ok(Found {
+        code,
+        code_text: None,
+        criteria: echo(product, Some((used, value)), ccode),
+        person,
+    })
+}
+
+/// The `Hakuperusteet` echo: each criterion the product shows, with the used one's outcome.
+fn echo(
+    product: &Product,
+    used: Option<(Criterion, &str)>,
+    outcome: CriterionCode,
+) -> Vec<CriterionEcho> {
+    product
+        .criteria
+        .iter()
+        .map(|c| match used {
+            Some((u, v)) if u == *c => CriterionEcho {
+                criterion: *c,
+                value: v.to_string(),
+                code: outcome,
+            },
+            Some(_) => CriterionEcho {
+                criterion: *c,
+                value: String::new(),
+                code: CriterionCode::NotUsed,
+            },
+            None => CriterionEcho {
+                criterion: *c,
+                value: String::new(),
+                code: outcome,
+            },
+        })
+        .collect()
+}
+
+/// Fetches the persons a person's relations name, for their names in the answer.
+fn related(p: &Person, registry: &Registry) -> Result<Related, RegistryError> {
+    let mut map = HashMap::new();
+    let hetus = p
+        .guardians
+        .iter()
+        .map(|g| &g.hetu)
+        .chain(&p.dependants)
+        .chain(&p.children)
+        .chain(
+            p.guardianship
+                .iter()
+                .flat_map(|g| g.person_guardians.iter().map(|x| &x.hetu)),
+        )
+        .chain(
+            p.powers_of_attorney
+                .iter()
+                .flat_map(|a| a.attorneys.iter().map(|x| &x.hetu)),
+        );
+    for h in hetus {
+        if !map.contains_key(h)
+            && let Some(r) = registry.get(h)?
+        {
+            map.insert(h.clone(), r);
+        }
+    }
+    Ok(Related(map))
+}
+
+/// Whether non-disclosure withholds location data from this organisation.
+pub fn withhold_location(person: &Person, _org: &Organisation) -> bool {
+    // Until permits carry the turvakielto right (issue 6), no organisation has it.
+    person.non_disclosure.is_some()
+}
+
+/// The view of the found person for rendering.
+pub fn view<'a>(found: &'a Found, auth: &'a Authorised, withhold: bool) -> Option<PersonView<'a>> {
+    found.person.as_ref().map(|(person, related)| PersonView {
+        person,
+        product: &auth.product,
+        related,
+        withhold_location: withhold,
+    })
+}

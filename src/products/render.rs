@@ -1,0 +1,121 @@
+//! Writes the `VTJHenkiloVastaussanoma` document: root attributes, `Asiakasinfo`,
+//! `Paluukoodi`, `Hakuperusteet` and, when the code carries data, `Henkilo` with exactly
+//! the product's groups in the product's order.
+
+use jiff::Zoned;
+
+use crate::codes::{CriterionCode, ReturnCode};
+use crate::registry::model::Person;
+use crate::xml::XmlOut;
+
+use super::template::{self, Value};
+use super::{Criterion, Product, Related};
+
+pub const VTJKYSELY_NS: &str = "http://xml.vrk.fi/schema/vtjkysely";
+pub const HENKILOTIEDOT_NS: &str = "http://xml.vrk.fi/schema/vtj/henkilotiedot/1";
+const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+/// One echoed search criterion: which, the value sent, and its outcome.
+#[derive(Debug, Clone)]
+pub struct CriterionEcho {
+    pub criterion: Criterion,
+    pub value: String,
+    pub code: CriterionCode,
+}
+
+/// What goes into one response document.
+pub struct Answer<'a> {
+    pub product_name: &'a str,
+    pub code: ReturnCode,
+    /// Replaces the code's standard text (0005 notices carry their own).
+    pub code_text: Option<&'a str>,
+    pub criteria: &'a [CriterionEcho],
+    /// The person and how to render them; `None` renders no `Henkilo`.
+    pub person: Option<PersonView<'a>>,
+    /// The extraction time, in Finnish local time.
+    pub now: &'a Zoned,
+}
+
+/// A person as a product shows them.
+pub struct PersonView<'a> {
+    pub person: &'a Person,
+    pub product: &'a Product,
+    pub related: &'a Related,
+    /// Withhold address and location groups (non-disclosure applies to this reader).
+    pub withhold_location: bool,
+}
+
+/// The rendered document and the ids of the groups that carried person data.
+pub struct Rendered {
+    pub xml: String,
+    pub groups: Vec<&'static str>,
+}
+
+pub fn render(answer: &Answer<'_>) -> Rendered {
+    let mut out = XmlOut::with_capacity(8192);
+    let stamp = answer.now.strftime("%Y%m%d%H%M%S").to_string();
+    let info = answer.now.strftime("%d.%m.%Y %H:%M").to_string();
+    let schema_location = format!("{VTJKYSELY_NS} {}.xsd", answer.product_name);
+    out.open(
+        "VTJHenkiloVastaussanoma",
+        &[
+            ("xmlns", VTJKYSELY_NS),
+            ("xmlns:vtj", HENKILOTIEDOT_NS),
+            ("xmlns:xsi", XSI_NS),
+            ("sanomatunnus", answer.product_name),
+            ("tietojenPoimintaaika", &stamp),
+            ("versio", "1.0"),
+            ("xsi:schemaLocation", &schema_location),
+        ],
+    );
+    out.open("Asiakasinfo", &[])
+        .leaf("InfoS", &[], &info)
+        .leaf("InfoR", &[], &info)
+        .leaf("InfoE", &[], &info)
+        .close("Asiakasinfo");
+    out.leaf(
+        "Paluukoodi",
+        &[("koodi", answer.code.code())],
+        answer.code_text.unwrap_or(answer.code.text()),
+    );
+    out.open("Hakuperusteet", &[]);
+    for c in answer.criteria {
+        let (s, r, e) = c.code.texts();
+        out.leaf(
+            c.criterion.element(),
+            &[
+                ("hakuperustePaluukoodi", c.code.code()),
+                ("hakuperusteTekstiE", e),
+                ("hakuperusteTekstiR", r),
+                ("hakuperusteTekstiS", s),
+            ],
+            &c.value,
+        );
+    }
+    out.close("Hakuperusteet");
+    let mut groups = Vec::new();
+    if let Some(view) = answer
+        .person
+        .as_ref()
+        .filter(|_| answer.code.carries_data())
+    {
+        out.open("Henkilo", &[]);
+        for g in &view.product.groups {
+            let value = if g.location && view.withhold_location {
+                Value::Empty
+            } else {
+                (g.extract)(view.person, view.related)
+            };
+            if value.has_data() {
+                groups.push(g.id);
+            }
+            template::render(&g.node, &value, &mut out);
+        }
+        out.close("Henkilo");
+    }
+    out.close("VTJHenkiloVastaussanoma");
+    Rendered {
+        xml: out.into_string(),
+        groups,
+    }
+}

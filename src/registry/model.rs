@@ -1,0 +1,369 @@
+//! The population's data model: persons and the groups of data VTJ keeps about them, as
+//! plain serde types. The same types are read from the fixture files and stored in sled;
+//! they hold facts only (codes, dates, names), never rendered text such as municipality
+//! names, which come from [`crate::registry::codes`] at render time.
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{DwellingId, Hetu, Satu};
+
+/// A person in the register, keyed by their active personal identity code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    pub hetu: Hetu,
+    /// Earlier identity codes of this person, now passive (they lead here).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passive_hetus: Vec<Hetu>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satu: Option<Satu>,
+    pub last_name: String,
+    pub first_names: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub former_names: Vec<FormerName>,
+    /// Sex code 1 (male) or 2 (female); when absent, the identity code's parity decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub death_date: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_dead_date: Option<Date>,
+    /// ISO 639-1 code, or 98/99 as the catalogue allows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mother_tongue: Option<String>,
+    /// `fi` or `sv`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_language: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub citizenships: Vec<Citizenship>,
+    /// ISO 3166 numeric code of the country of birth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_country: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub foreign_birthplace: Option<ForeignBirthplace>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_ids: Vec<ForeignId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permanent_address: Option<DomesticAddress>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permanent_foreign_address: Option<ForeignAddress>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub temporary_addresses: Vec<DomesticAddress>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub temporary_foreign_addresses: Vec<ForeignAddress>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub postal_addresses: Vec<PostalAddress>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_postal_addresses: Vec<ForeignPostalAddress>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_municipality: Option<HomeMunicipality>,
+    /// Non-disclosure for personal safety (turvakielto).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub non_disclosure: Option<NonDisclosure>,
+    /// Guardians of this (minor) person, by identity code.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guardians: Vec<GuardianLink>,
+    /// Persons this person is guardian of (kept in step with `guardians` of the other side).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependants: Vec<Hetu>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<Hetu>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardianship: Option<Guardianship>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub powers_of_attorney: Vec<PowerOfAttorney>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occupation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl Person {
+    /// Sex code `1` or `2`: the recorded one, else the identity code's parity.
+    pub fn sex_code(&self) -> u8 {
+        self.sex.unwrap_or_else(|| match self.hetu.sex() {
+            crate::ids::Sex::Male => 1,
+            crate::ids::Sex::Female => 2,
+        })
+    }
+
+    pub fn birth_date(&self) -> Date {
+        self.hetu.birth_date()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormerName {
+    pub name: String,
+    /// Catalogue `EntinenNimiLajikoodiTyyppi`: 05 … 13.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Citizenship {
+    /// ISO 3166 numeric (246 = Finland).
+    pub country: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignBirthplace {
+    pub place: String,
+    pub country: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignId {
+    pub number: String,
+    pub country: String,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A domestic street address, kept in parts; the combined `Lahiosoite` strings and the
+/// structured `Osoite` groups are both rendered from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomesticAddress {
+    pub street_fi: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub street_sv: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stair: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apartment: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub division: Option<String>,
+    pub postal_code: String,
+    pub post_office_fi: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_office_sv: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Date>,
+    /// The dwelling (`Asuinpaikantunnus`) of a permanent address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dwelling: Option<DwellingId>,
+}
+
+impl DomesticAddress {
+    /// The combined street address in Finnish (`LahiosoiteS`), e.g. `Kauppa Puistikko 6 B 23`.
+    pub fn line_fi(&self) -> String {
+        self.line(&self.street_fi)
+    }
+
+    /// The combined street address in Swedish (`LahiosoiteR`), empty when there is no
+    /// Swedish street name.
+    pub fn line_sv(&self) -> String {
+        self.street_sv
+            .as_deref()
+            .map(|s| self.line(s))
+            .unwrap_or_default()
+    }
+
+    fn line(&self, street: &str) -> String {
+        let mut s = street.to_string();
+        for part in [self.number.as_deref(), self.stair.as_deref()]
+            .into_iter()
+            .flatten()
+        {
+            s.push(' ');
+            s.push_str(part);
+        }
+        if let Some(apt) = self.apartment {
+            s.push(' ');
+            s.push_str(&apt.to_string());
+        }
+        if let Some(d) = &self.division {
+            s.push_str(d);
+        }
+        s
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignAddress {
+    pub street: String,
+    /// Locality and country as one line (`UlkomainenPaikkakuntaJaValtio`).
+    pub locality_fi: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locality_sv: Option<String>,
+    pub country: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostalAddress {
+    pub address_fi: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_sv: Option<String>,
+    pub postal_code: String,
+    pub post_office_fi: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_office_sv: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignPostalAddress {
+    pub street: String,
+    pub locality: String,
+    pub country: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HomeMunicipality {
+    /// Three-digit municipality number (Statistics Finland).
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NonDisclosure {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Date>,
+}
+
+/// A guardian of a minor and the custody details of that relation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardianLink {
+    pub hetu: Hetu,
+    /// `Henkilosuhdelajikoodi`: 03 parent, 06 other guardian, 36 parent by court order.
+    #[serde(default = "parent_relation")]
+    pub relation: String,
+}
+
+fn parent_relation() -> String {
+    "03".to_string()
+}
+
+/// Guardianship (edunvalvonta).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guardianship {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Date>,
+    /// `Rajoituskoodi` 1, 2 or 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restriction: Option<String>,
+    /// `Tehtavienjakokoodi` 1 when the guardians' tasks are divided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub division: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub person_guardians: Vec<PersonGuardian>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub company_guardians: Vec<CompanyGuardian>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_guardians: Vec<PublicGuardian>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonGuardian {
+    pub hetu: Hetu,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyGuardian {
+    pub business_id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Date>,
+}
+
+/// A public guardian office (oikeusaputoimisto).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicGuardian {
+    pub authority_code: String,
+    pub name_fi: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_sv: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Date>,
+}
+
+/// A continuing power of attorney (edunvalvontavaltuutus).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PowerOfAttorney {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub division: Option<String>,
+    pub attorneys: Vec<PersonGuardian>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn combined_street_lines_match_the_real_service() {
+        let a = DomesticAddress {
+            street_fi: "Kauppa Puistikko".into(),
+            street_sv: Some("Handels Esplanaden".into()),
+            number: Some("6".into()),
+            stair: Some("B".into()),
+            apartment: Some(23),
+            division: None,
+            postal_code: "65100".into(),
+            post_office_fi: "VAASA".into(),
+            post_office_sv: Some("VASA".into()),
+            start: None,
+            end: None,
+            dwelling: None,
+        };
+        assert_eq!(a.line_fi(), "Kauppa Puistikko 6 B 23");
+        assert_eq!(a.line_sv(), "Handels Esplanaden 6 B 23");
+    }
+}

@@ -1,0 +1,204 @@
+//! The network edge: accepts TCP connections (bounded in number), completes the mutual-TLS
+//! handshake under a timeout, computes the peer's identity once per connection, serves
+//! HTTP/1.1 with hyper (header-read timeout, body size limit and timeout) and routes
+//! requests. Shuts down gracefully when the given future completes.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+
+use crate::app::{App, BASE_URL_MARKER, SOSO_WSDL};
+use crate::ops::{self, Caller};
+use crate::soap::envelope;
+use crate::tls::{self, PeerIdentity, TlsError};
+
+pub const SOSO_PATH: &str = "/sosowebsite/soso.asmx";
+/// How long in-flight requests may take to finish after shutdown begins.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+type Body = Full<Bytes>;
+
+/// Serves until `shutdown` completes, then lets in-flight requests finish (bounded).
+pub async fn run(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), TlsError> {
+    let tls = &app.settings.tls;
+    let config = tls::server_config(&tls.ca_pem, &tls.cert_pem, &tls.key_pem)?;
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let limits = app.settings.limits;
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let graceful = GracefulShutdown::new();
+    let counter = Arc::new(AtomicU64::new(0));
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            _ = &mut shutdown => break,
+            p = slots.clone().acquire_owned() => p.expect("the semaphore is never closed"),
+        };
+        let (stream, remote) = tokio::select! {
+            _ = &mut shutdown => break,
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let acceptor = acceptor.clone();
+        let app = app.clone();
+        let counter = counter.clone();
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let tls = match tokio::time::timeout(limits.handshake_timeout, acceptor.accept(stream))
+                .await
+            {
+                Ok(Ok(tls)) => tls,
+                Ok(Err(e)) => {
+                    tracing::info!(%remote, error = %e, "TLS handshake refused");
+                    return;
+                }
+                Err(_) => {
+                    tracing::info!(%remote, "TLS handshake timed out");
+                    return;
+                }
+            };
+            let Some(leaf) = tls.get_ref().1.peer_certificates().and_then(|c| c.first()) else {
+                return; // the verifier requires a certificate; nothing to serve without one
+            };
+            let peer = Arc::new(PeerIdentity::from_leaf(leaf.as_ref()));
+            let organisation = app.settings.access.identify(&peer);
+            tracing::debug!(%remote, subject = %peer.subject, organisation = ?organisation.as_ref().map(|o| &o.id), "connection");
+            let service = service_fn(move |req| {
+                let caller = Caller {
+                    peer: peer.clone(),
+                    organisation: organisation.clone(),
+                    request_id: request_id(&counter),
+                    received: Instant::now(),
+                };
+                let app = app.clone();
+                async move { Ok::<_, Infallible>(route(&app, caller, req).await) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_read_timeout)
+                .serve_connection(TokioIo::new(tls), service);
+            if let Err(e) = watcher.watch(conn).await {
+                tracing::debug!(%remote, error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("in-flight connections did not finish within {SHUTDOWN_GRACE:?}");
+    }
+    if let Err(e) = app.db.flush_async().await {
+        tracing::error!(error = %e, "final flush failed");
+    }
+    Ok(())
+}
+
+fn request_id(counter: &AtomicU64) -> String {
+    let n = counter.fetch_add(1, Ordering::Relaxed);
+    let t = jiff::Timestamp::now().as_nanosecond() as u64;
+    format!("{t:016x}-{n:x}")
+}
+
+async fn route(app: &App, caller: Caller, req: Request<Incoming>) -> Response<Body> {
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_ascii_lowercase();
+    match (req.method(), path.as_str()) {
+        (&Method::GET, SOSO_PATH) if query == "wsdl" => wsdl(app, &req, SOSO_WSDL),
+        (&Method::POST, SOSO_PATH) => soap_direct(app, caller, req).await,
+        (_, SOSO_PATH) => plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "use POST for SOAP requests or GET ?wsdl",
+        ),
+        _ => plain(StatusCode::NOT_FOUND, "no such endpoint"),
+    }
+}
+
+fn wsdl(app: &App, req: &Request<Incoming>, template: &str) -> Response<Body> {
+    let host = req
+        .headers()
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| app.settings.listen.to_string());
+    let body = template.replace(BASE_URL_MARKER, &format!("https://{host}"));
+    response(StatusCode::OK, "text/xml; charset=utf-8", body)
+}
+
+async fn soap_direct(app: &App, caller: Caller, req: Request<Incoming>) -> Response<Body> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let framing = match envelope::framing(header(CONTENT_TYPE.as_str()), header("soapaction")) {
+        Ok(f) => f,
+        Err(e) => return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, &e.to_string()),
+    };
+    let limits = app.settings.limits;
+    let declared = header(CONTENT_LENGTH.as_str()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limits.max_body_bytes) {
+        return too_large(limits.max_body_bytes);
+    }
+    let body = Limited::new(req.into_body(), limits.max_body_bytes);
+    let bytes = match tokio::time::timeout(limits.body_timeout, body.collect()).await {
+        Err(_) => {
+            return plain(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body did not arrive in time",
+            );
+        }
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            return too_large(limits.max_body_bytes);
+        }
+        Ok(Err(e)) => {
+            return plain(
+                StatusCode::BAD_REQUEST,
+                &format!("reading the request body failed: {e}"),
+            );
+        }
+        Ok(Ok(c)) => c.to_bytes(),
+    };
+    let answer = ops::handle_direct(app, &caller, &framing, &bytes).await;
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response(status, answer.version.content_type(), answer.body)
+}
+
+fn too_large(limit: usize) -> Response<Body> {
+    plain(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!("the request body is larger than {limit} bytes"),
+    )
+}
+
+fn plain(status: StatusCode, text: &str) -> Response<Body> {
+    response(status, "text/plain; charset=utf-8", format!("{text}\n"))
+}
+
+fn response(status: StatusCode, content_type: &str, body: String) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header(CONTENT_TYPE, content_type)
+        .body(Full::new(Bytes::from(body)))
+        .expect("static headers are valid")
+}

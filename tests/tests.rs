@@ -1,0 +1,4 @@
+//! The one integration-test binary (the 2-core machine links once).
+
+mod skeleton;
+mod util;

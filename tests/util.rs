@@ -1,0 +1,279 @@
+//! Shared test helpers: an in-process server on 127.0.0.1:0 with a temporary store, a real
+//! mutual-TLS HTTP client, SOAP request builders and an element-by-element XML comparison.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsConnector;
+use vtj_emulator::app::App;
+use vtj_emulator::config::Settings;
+use vtj_emulator::xml::{self, Element};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn read(rel: &str) -> String {
+    std::fs::read_to_string(repo().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// A client identity from the committed test PKI: `certs/clients/<name>.pem` and key.
+pub fn client_identity(name: &str) -> (String, String) {
+    (
+        read(&format!("certs/clients/{name}.pem")),
+        read(&format!("certs/clients/{name}-key.pem")),
+    )
+}
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub app: Arc<App>,
+    /// Holds the temporary data directory for the server's lifetime.
+    _dir: tempfile::TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts the server on the built-in defaults with a fresh data directory.
+    pub async fn start() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings::builtin().unwrap();
+        settings.data_dir = dir.path().join("data");
+        Self::start_with(settings, dir).await
+    }
+
+    pub async fn start_with(settings: Settings, dir: tempfile::TempDir) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = App::open(settings).unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        let server_app = app.clone();
+        let task = tokio::spawn(async move {
+            vtj_emulator::server::run(listener, server_app, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        TestServer {
+            addr,
+            app,
+            _dir: dir,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(self.addr, Some("demo"))
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap();
+        }
+    }
+}
+
+/// The reply of one HTTP request.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn xml(&self) -> Element {
+        xml::parse(&self.body).unwrap_or_else(|e| panic!("reply is not XML ({e}): {}", self.body))
+    }
+}
+
+/// A mutual-TLS HTTP/1.1 client (rustls + hyper), one connection per request.
+pub struct Client {
+    addr: SocketAddr,
+    config: Arc<rustls::ClientConfig>,
+}
+
+impl Client {
+    /// `identity`: a client certificate name under certs/clients/, or None for no certificate.
+    pub fn new(addr: SocketAddr, identity: Option<&str>) -> Client {
+        let ca = read("certs/ca.pem");
+        let id = identity.map(client_identity);
+        let config = vtj_emulator::tls::client_config(
+            &ca,
+            id.as_ref().map(|(c, k)| (c.as_str(), k.as_str())),
+        )
+        .unwrap();
+        Client {
+            addr,
+            config: Arc::new(config),
+        }
+    }
+
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Result<Reply, String> {
+        let tcp = TcpStream::connect(self.addr)
+            .await
+            .map_err(|e| e.to_string())?;
+        let name = vtj_emulator::tls::server_name("localhost").unwrap();
+        let tls = TlsConnector::from(self.config.clone())
+            .connect(name, tcp)
+            .await
+            .map_err(|e| format!("handshake: {e}"))?;
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
+                .await
+                .map_err(|e| format!("http handshake: {e}"))?;
+        tokio::spawn(conn);
+        let mut req = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", format!("localhost:{}", self.addr.port()));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(Full::new(Bytes::from(body.to_string()))).unwrap();
+        let resp = sender
+            .send_request(req)
+            .await
+            .map_err(|e| format!("request: {e}"))?;
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| format!("body: {e}"))?;
+        Ok(Reply {
+            status,
+            content_type,
+            body: String::from_utf8(body.to_bytes().to_vec()).map_err(|e| e.to_string())?,
+        })
+    }
+
+    /// POSTs a SOAP 1.1 request to the direct interface with the operation's SOAPAction.
+    pub async fn soso(&self, op: &str, body: &str) -> Reply {
+        let action = format!("\"http://tempuri.org/{op}\"");
+        self.request(
+            "POST",
+            "/sosowebsite/soso.asmx",
+            &[
+                ("content-type", "text/xml; charset=utf-8"),
+                ("soapaction", &action),
+            ],
+            body,
+        )
+        .await
+        .unwrap()
+    }
+}
+
+/// A SOAP 1.1 envelope around a direct-interface operation with the given parameters.
+pub fn soso_request(op: &str, params: &[(&str, &str)]) -> String {
+    let mut inner = String::new();
+    for (k, v) in params {
+        inner.push_str(&format!("<{k}>{v}</{k}>"));
+    }
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><{op} xmlns="http://tempuri.org/">{inner}</{op}></soap:Body></soap:Envelope>"#
+    )
+}
+
+/// A person query by identity code with the demo credentials.
+pub fn person_query(product: &str, hetu: &str) -> String {
+    soso_request(
+        "TeeHenkilonTunnusKysely",
+        &[
+            ("SoSoNimi", product),
+            ("Kayttajatunnus", "demo"),
+            ("Salasana", "demo"),
+            ("Loppukayttaja", "test-user-1"),
+            ("Henkilotunnus", hetu),
+        ],
+    )
+}
+
+/// The `VTJHenkiloVastaussanoma` inside a direct-interface reply.
+pub fn vastaus(reply: &Reply, op: &str) -> Element {
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let env = reply.xml();
+    let body = &env.children[0];
+    let resp = body
+        .child("http://tempuri.org/", &format!("{op}Response"))
+        .unwrap_or_else(|| panic!("no {op}Response in {}", reply.body));
+    let result = resp
+        .child("http://tempuri.org/", &format!("{op}Result"))
+        .unwrap();
+    result
+        .child(
+            "http://xml.vrk.fi/schema/vtjkysely",
+            "VTJHenkiloVastaussanoma",
+        )
+        .unwrap()
+        .clone()
+}
+
+pub const VTJ_NS: &str = "http://xml.vrk.fi/schema/vtjkysely";
+
+/// Compares two elements: namespace, name, attributes (any order), the text of leaves
+/// exactly, and children in order. Panics naming the first difference's path.
+pub fn assert_same_xml(actual: &Element, expected: &Element) {
+    compare(actual, expected, &mut Vec::new());
+}
+
+fn compare(a: &Element, e: &Element, path: &mut Vec<String>) {
+    path.push(e.name.clone());
+    let at = path.join("/");
+    assert_eq!(
+        (&a.ns, &a.name),
+        (&e.ns, &e.name),
+        "element differs at {at}"
+    );
+    let mut aa = a.attrs.clone();
+    let mut ea = e.attrs.clone();
+    aa.sort();
+    ea.sort();
+    assert_eq!(aa, ea, "attributes differ at {at}");
+    if e.children.is_empty() {
+        assert_eq!(a.text, e.text, "text differs at {at}");
+    }
+    let names = |x: &Element| {
+        x.children
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(a), names(e), "children differ at {at}");
+    for (ac, ec) in a.children.iter().zip(&e.children) {
+        compare(ac, ec, path);
+    }
+    path.pop();
+}
+
+/// Parses a project file (relative to the repository) as XML.
+pub fn xml_file(rel: impl AsRef<Path>) -> Element {
+    let rel = rel.as_ref();
+    xml::parse(&read(&rel.display().to_string())).unwrap()
+}
