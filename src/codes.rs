@@ -36,6 +36,8 @@ pub enum ReturnCode {
     UnknownProduct,
     /// -1902: message not valid (characters).
     InvalidCharacters,
+    /// -1903: message not valid (characters in the identification HakuXml).
+    InvalidHakuXmlCharacters,
     /// -1904: message not valid (Loppukayttaja missing).
     MissingEndUser,
 }
@@ -59,6 +61,7 @@ impl ReturnCode {
             ReturnCode::SchemaInvalid => "-1805",
             ReturnCode::UnknownProduct => "-1900",
             ReturnCode::InvalidCharacters => "-1902",
+            ReturnCode::InvalidHakuXmlCharacters => "-1903",
             ReturnCode::MissingEndUser => "-1904",
         }
     }
@@ -93,6 +96,9 @@ impl ReturnCode {
             }
             ReturnCode::UnknownProduct => "Tuotetta ei löydy",
             ReturnCode::InvalidCharacters => "Sanoma ei ole validi (merkit)",
+            ReturnCode::InvalidHakuXmlCharacters => {
+                "Sanoma ei ole validi (tunnistuksen hakuxml merkit)"
+            }
             ReturnCode::MissingEndUser => "Sanoma ei ole validi (loppukäyttäjä puuttuu)",
         }
     }
@@ -172,6 +178,7 @@ mod tests {
             ReturnCode::SchemaInvalid,
             ReturnCode::UnknownProduct,
             ReturnCode::InvalidCharacters,
+            ReturnCode::InvalidHakuXmlCharacters,
             ReturnCode::MissingEndUser,
         ] {
             // PaluukoodiTyyppi: 1-5 digits (with a leading minus for the negative codes);

@@ -15,6 +15,7 @@
 //! - [`server`]: accept loop, connection limit, timeouts, routing, graceful shutdown.
 //! - [`xml`]: strict request-XML reading into an element tree; escaping response writer.
 //! - [`soap`]: SOAP 1.1/1.2 envelopes and faults.
+//! - [`hakuxml`]: the typed search-criteria documents of the identification queries.
 //! - [`ops`]: the operations, their typed requests, the shared checks and the dispatcher.
 //! - [`access`]: organisations, certificates, service users, permitted products.
 //! - [`registry`]: the population: data model, code lists, sled store, fixtures.
@@ -32,6 +33,7 @@ pub mod audit;
 pub mod cli;
 pub mod codes;
 pub mod config;
+pub mod hakuxml;
 pub mod ids;
 pub mod ops;
 pub mod pki;
