@@ -23,6 +23,8 @@ pub enum OpenError {
     Fixtures(#[from] FixtureError),
     #[error(transparent)]
     Audit(#[from] AuditError),
+    #[error("a served WSDL's request schema: {0}")]
+    Schema(#[from] crate::soap::schema::SchemaError),
 }
 
 /// Shared state of a running server.
@@ -37,6 +39,7 @@ impl App {
     /// Opens (creating on first start) the store and imports the fixtures. Needs a tokio
     /// runtime for the audit writer.
     pub fn open(settings: Settings) -> Result<Arc<Self>, OpenError> {
+        crate::soap::schema::load()?;
         let db = open_db(&settings)?;
         let registry = Registry::open(&db)?;
         let fixtures = match &settings.fixtures {

@@ -43,6 +43,31 @@ pub enum ReturnCode {
 }
 
 impl ReturnCode {
+    pub const ALL: [ReturnCode; 17] = [
+        ReturnCode::Ok,
+        ReturnCode::NotFound,
+        ReturnCode::Passivated,
+        ReturnCode::MissingPassword,
+        ReturnCode::MissingUser,
+        ReturnCode::Notice,
+        ReturnCode::NotFoundByKey,
+        ReturnCode::Deceased,
+        ReturnCode::Under15,
+        ReturnCode::CannotDisclose,
+        ReturnCode::BadCredentials,
+        ReturnCode::Internal,
+        ReturnCode::SchemaInvalid,
+        ReturnCode::UnknownProduct,
+        ReturnCode::InvalidCharacters,
+        ReturnCode::InvalidHakuXmlCharacters,
+        ReturnCode::MissingEndUser,
+    ];
+
+    /// The code with this `koodi` value.
+    pub fn from_code(koodi: &str) -> Option<ReturnCode> {
+        Self::ALL.into_iter().find(|c| c.code() == koodi)
+    }
+
     /// The value of the `koodi` attribute.
     pub fn code(self) -> &'static str {
         match self {

@@ -41,6 +41,16 @@ pub struct RawConfig {
     pub fixtures: Option<RawFixtures>,
     #[serde(default)]
     pub organisation: Vec<toml::Spanned<RawOrganisation>>,
+    pub xroad: Option<RawXRoad>,
+}
+
+/// `[xroad]`: how the X-Road interface answers errors.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawXRoad {
+    /// Return codes answered as `faultCode`/`faultString` inside `response` instead of a
+    /// `Paluukoodi` in the document.
+    pub fault_in_body_codes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -80,6 +90,9 @@ pub struct RawOrganisation {
     pub products: Vec<String>,
     #[serde(default)]
     pub user: Vec<RawUser>,
+    /// X-Road client identifiers (`INSTANCE/CLASS/CODE[/SUBSYSTEM]`) of this organisation.
+    #[serde(default)]
+    pub xroad_clients: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -143,6 +156,31 @@ impl Default for Limits {
     }
 }
 
+/// The X-Road interface's settings, checked.
+#[derive(Debug, Clone)]
+pub struct XRoadSettings {
+    /// (client identifier, organisation id).
+    pub clients: Vec<(String, String)>,
+    pub fault_in_body_codes: Vec<String>,
+}
+
+/// Spec §4.6 item 2: "not found" and the negative (authentication, product, validation,
+/// failure) codes come as `faultCode`/`faultString` on X-Road.
+pub const DEFAULT_FAULT_IN_BODY_CODES: &[&str] = &[
+    "0001", "-1500", "-1505", "-1800", "-1805", "-1900", "-1901", "-1902", "-1903", "-1904",
+    "-1905", "-1906",
+];
+
+impl XRoadSettings {
+    /// The organisation id an X-Road client identifier maps to.
+    pub fn organisation_of(&self, client_id: &str) -> Option<&str> {
+        self.clients
+            .iter()
+            .find(|(c, _)| c == client_id)
+            .map(|(_, o)| o.as_str())
+    }
+}
+
 /// Everything the server needs, checked.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -153,6 +191,7 @@ pub struct Settings {
     pub fixtures: FixtureSource,
     pub access: Access,
     pub products: Products,
+    pub xroad: XRoadSettings,
     /// The config file, or `built-in default`.
     pub source: String,
 }
@@ -255,6 +294,7 @@ impl Settings {
 
         let products = Products::builtin();
         let mut organisations: Vec<Organisation> = Vec::new();
+        let mut xroad_clients: Vec<(String, String)> = Vec::new();
         for spanned in &raw.organisation {
             let line = at(spanned.span());
             let o = spanned.get_ref();
@@ -297,6 +337,20 @@ impl Settings {
                 }
                 users.push(ServiceUser::new(u.kayttajatunnus.clone(), &u.password));
             }
+            for c in &o.xroad_clients {
+                let parts: Vec<&str> = c.split('/').collect();
+                if !(3..=4).contains(&parts.len()) || parts.iter().any(|p| p.trim().is_empty()) {
+                    return Err(bad(format!(
+                        "xroad_clients entry {c:?} is not INSTANCE/CLASS/CODE[/SUBSYSTEM]"
+                    )));
+                }
+                if let Some((_, other)) = xroad_clients.iter().find(|(x, _)| x == c) {
+                    return Err(bad(format!(
+                        "X-Road client {c:?} is already organisation {other:?}'s"
+                    )));
+                }
+                xroad_clients.push((c.clone(), o.id.clone()));
+            }
             organisations.push(Organisation {
                 id: o.id.clone(),
                 name: o.name.clone(),
@@ -306,6 +360,26 @@ impl Settings {
             });
         }
 
+        let fault_in_body_codes = match raw.xroad.and_then(|x| x.fault_in_body_codes) {
+            None => DEFAULT_FAULT_IN_BODY_CODES
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+            Some(codes) => {
+                for c in &codes {
+                    let digits = c.strip_prefix('-').unwrap_or(c);
+                    if !(1..=5).contains(&digits.len())
+                        || !digits.bytes().all(|b| b.is_ascii_digit())
+                    {
+                        return Err(invalid(format!(
+                            "xroad.fault_in_body_codes: {c:?} is not a return code"
+                        )));
+                    }
+                }
+                codes
+            }
+        };
+
         Ok(Settings {
             listen,
             data_dir,
@@ -314,6 +388,10 @@ impl Settings {
             fixtures,
             access: Access::new(organisations),
             products,
+            xroad: XRoadSettings {
+                clients: xroad_clients,
+                fault_in_body_codes,
+            },
             source: file.to_string(),
         })
     }

@@ -20,12 +20,14 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
-use crate::app::{App, BASE_URL_MARKER, SOSO_WSDL};
+use crate::app::{App, BASE_URL_MARKER, SOSO_WSDL, XROAD_WSDL};
 use crate::ops::{self, Caller};
 use crate::soap::envelope;
+use crate::soap::{Fault, SoapVersion};
 use crate::tls::{self, PeerIdentity, TlsError};
 
 pub const SOSO_PATH: &str = "/sosowebsite/soso.asmx";
+pub const XROAD_PATH: &str = "/SoSoAdapterWebSite/SoSoAdapterService60.svc";
 /// How long in-flight requests may take to finish after shutdown begins.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -130,7 +132,9 @@ async fn route(app: &App, caller: Caller, req: Request<Incoming>) -> Response<Bo
     match (req.method(), path.as_str()) {
         (&Method::GET, SOSO_PATH) if query == "wsdl" => wsdl(app, &req, SOSO_WSDL),
         (&Method::POST, SOSO_PATH) => soap_direct(app, caller, req).await,
-        (_, SOSO_PATH) => plain(
+        (&Method::GET, XROAD_PATH) if query == "wsdl" => wsdl(app, &req, XROAD_WSDL),
+        (&Method::POST, XROAD_PATH) => soap_xroad(app, caller, req).await,
+        (_, SOSO_PATH | XROAD_PATH) => plain(
             StatusCode::METHOD_NOT_ALLOWED,
             "use POST for SOAP requests or GET ?wsdl",
         ),
@@ -150,38 +154,91 @@ fn wsdl(app: &App, req: &Request<Incoming>, template: &str) -> Response<Body> {
 }
 
 async fn soap_direct(app: &App, caller: Caller, req: Request<Incoming>) -> Response<Body> {
+    let (framing, bytes) = match soap_request(app, req, false).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let answer = ops::handle_direct(app, &caller, &framing, &bytes).await;
+    soap_response(answer)
+}
+
+async fn soap_xroad(app: &App, caller: Caller, req: Request<Incoming>) -> Response<Body> {
+    let (framing, bytes) = match soap_request(app, req, true).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let answer = ops::xroad::handle(app, &caller, &framing, &bytes).await;
+    soap_response(answer)
+}
+
+fn soap_response(answer: ops::SoapAnswer) -> Response<Body> {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response(status, answer.version.content_type(), answer.body)
+}
+
+/// Reads the SOAP framing and the body; an HTTP-level problem is answered here (415 for
+/// a content type that is no SOAP version the endpoint speaks, 400 for an empty body,
+/// 413, 408) with a SOAP fault of the request's version where one is known.
+async fn soap_request(
+    app: &App,
+    req: Request<Incoming>,
+    soap11_only: bool,
+) -> Result<(envelope::Framing, Bytes), Response<Body>> {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let framing = match envelope::framing(header(CONTENT_TYPE.as_str()), header("soapaction")) {
+        Ok(f) if soap11_only && f.version == SoapVersion::V12 => {
+            return Err(http_fault(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                SoapVersion::V11,
+                "the X-Road interface speaks SOAP 1.1 only: send text/xml".into(),
+            ));
+        }
         Ok(f) => f,
-        Err(e) => return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, &e.to_string()),
+        Err(e) => {
+            return Err(http_fault(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                SoapVersion::V11,
+                e.to_string(),
+            ));
+        }
     };
     let limits = app.settings.limits;
     let declared = header(CONTENT_LENGTH.as_str()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limits.max_body_bytes) {
-        return too_large(limits.max_body_bytes);
+        return Err(too_large(limits.max_body_bytes));
     }
     let body = Limited::new(req.into_body(), limits.max_body_bytes);
     let bytes = match tokio::time::timeout(limits.body_timeout, body.collect()).await {
         Err(_) => {
-            return plain(
+            return Err(plain(
                 StatusCode::REQUEST_TIMEOUT,
                 "the request body did not arrive in time",
-            );
+            ));
         }
         Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
-            return too_large(limits.max_body_bytes);
+            return Err(too_large(limits.max_body_bytes));
         }
         Ok(Err(e)) => {
-            return plain(
+            return Err(plain(
                 StatusCode::BAD_REQUEST,
                 &format!("reading the request body failed: {e}"),
-            );
+            ));
         }
         Ok(Ok(c)) => c.to_bytes(),
     };
-    let answer = ops::handle_direct(app, &caller, &framing, &bytes).await;
-    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response(status, answer.version.content_type(), answer.body)
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(http_fault(
+            StatusCode::BAD_REQUEST,
+            framing.version,
+            "the request has no body: POST a SOAP envelope".into(),
+        ));
+    }
+    Ok((framing, bytes))
+}
+
+fn http_fault(status: StatusCode, version: SoapVersion, reason: String) -> Response<Body> {
+    let fault = Fault::client(version, reason);
+    response(status, version.content_type(), fault.to_xml())
 }
 
 fn too_large(limit: usize) -> Response<Body> {

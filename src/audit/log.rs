@@ -134,6 +134,8 @@ mod tests {
             cert_sha256: "00".into(),
             cert_subject: "CN=x".into(),
             interface: "direct".into(),
+            xroad_client: None,
+            xroad_user_id: None,
             operation: "TeeHenkilonTunnusKysely".into(),
             kayttajatunnus: Some("demo".into()),
             loppukayttaja: Some("tester".into()),

@@ -19,6 +19,10 @@ pub struct AuditRecord {
     pub cert_subject: String,
     /// `direct` (SoSo) or `xroad`.
     pub interface: String,
+    #[serde(default)]
+    pub xroad_client: Option<String>,
+    #[serde(default)]
+    pub xroad_user_id: Option<String>,
     pub operation: String,
     pub kayttajatunnus: Option<String>,
     pub loppukayttaja: Option<String>,

@@ -1,9 +1,19 @@
 //! The operations: each request goes wire → typed request → authorise → apply → render,
 //! and its audit record is on disk before the answer is returned. One file per operation;
-//! this file holds the dispatcher and the checks every query shares.
+//! this file holds the direct interface's entry, the dispatcher both interfaces share
+//! ([`dispatch`]) and the checks every query shares. The X-Road entry is [`xroad`].
 
+pub mod haku_xml;
+pub mod henkilon_poiminta;
+pub mod henkilon_tunnistus;
 pub mod henkilon_tunnus;
+pub mod kiinteisto_tunnus;
+pub mod kiinteiston_tunnistus;
+pub mod rakennuksen_tunnistus;
+pub mod rakennus_tunnus;
 pub mod request;
+pub mod validate;
+pub mod xroad;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -104,34 +114,9 @@ pub async fn handle_direct(
         );
         return fault_answer(app, caller, record, fault, 403).await;
     }
-    record.kayttajatunnus = params.get("Kayttajatunnus").map(str::to_string);
-    record.loppukayttaja = params.get("Loppukayttaja").map(str::to_string);
-    record.product = params.get("SoSoNimi").map(normalise);
-
-    let document = match op {
-        Operation::TeeHenkilonTunnusKysely => person_query(app, caller, &params, &mut record),
-        other => {
-            let fault = Fault::server(
-                version,
-                format!(
-                    "operation {} is not available in this version of the emulator",
-                    other.name()
-                ),
-            );
-            return fault_answer(app, caller, record, fault, 500).await;
-        }
-    };
-    let document = match document {
+    let document = match dispatch(app, caller, version, op, &params, &mut record) {
         Ok(d) => d,
-        Err(message) => {
-            tracing::error!(request_id = %caller.request_id, %message, "query failed");
-            record.return_code = ReturnCode::Internal.code().into();
-            record.groups.clear();
-            refusal(
-                record.product.as_deref().unwrap_or(""),
-                ReturnCode::Internal,
-            )
-        }
+        Err(fault) => return fault_answer(app, caller, record, fault, 500).await,
     };
     let document = match commit(app, caller, record).await {
         Ok(()) => document,
@@ -146,6 +131,91 @@ pub async fn handle_direct(
         version,
         body: envelope::wrap(version, None, &body),
     }
+}
+
+/// Runs one parsed query of either interface: fills the audit record, refuses a value
+/// that breaks the request schema (before any lookup), and calls the operation's handler.
+/// Returns the VTJ document, or a fault for an operation that has no answer here.
+pub fn dispatch(
+    app: &App,
+    caller: &Caller,
+    version: SoapVersion,
+    op: Operation,
+    params: &Params,
+    record: &mut AuditRecord,
+) -> Result<String, Fault> {
+    record.operation = op.name().to_string();
+    record.kayttajatunnus = params.get("Kayttajatunnus").map(str::to_string);
+    record.loppukayttaja = params.get("Loppukayttaja").map(str::to_string);
+    record.product = params.get("SoSoNimi").map(normalise);
+    if let Some(violation) = &params.invalid {
+        let code = validate::return_code(violation);
+        tracing::info!(request_id = %caller.request_id, %violation, "request refused by the schema");
+        record.return_code = code.code().into();
+        let text = validate::code_text(code, violation);
+        return Ok(refusal_with_text(
+            record.product.as_deref().unwrap_or(""),
+            code,
+            &text,
+        ));
+    }
+    let document = match op {
+        Operation::TeeHenkilonTunnusKysely => person_query(app, caller, params, record),
+        Operation::TeeHenkilonTunnistusKysely => {
+            henkilon_tunnistus::answer(app, caller, params, record)
+        }
+        Operation::TeeHenkilonPoimintaKysely => {
+            henkilon_poiminta::answer(app, caller, params, record)
+        }
+        Operation::TeeRakennusTunnusKysely => rakennus_tunnus::answer(app, caller, params, record),
+        Operation::TeeRakennuksenTunnistusKysely => {
+            rakennuksen_tunnistus::answer(app, caller, params, record)
+        }
+        Operation::TeeKiinteistoTunnusKysely => {
+            kiinteisto_tunnus::answer(app, caller, params, record)
+        }
+        Operation::TeeKiinteistonTunnistusKysely => {
+            kiinteiston_tunnistus::answer(app, caller, params, record)
+        }
+        other => {
+            return Err(Fault::server(
+                version,
+                format!(
+                    "operation {} is not available in this version of the emulator",
+                    other.name()
+                ),
+            ));
+        }
+    };
+    Ok(match document {
+        Ok(d) => d,
+        Err(message) => {
+            tracing::error!(request_id = %caller.request_id, %message, "query failed");
+            record.return_code = ReturnCode::Internal.code().into();
+            record.groups.clear();
+            refusal(
+                record.product.as_deref().unwrap_or(""),
+                ReturnCode::Internal,
+            )
+        }
+    })
+}
+
+/// An operation no product of the emulator serves yet: the shared checks run (so wrong
+/// credentials, a missing end user or an unpermitted product get their codes), and an
+/// authorised query is `-1900`, as no product of the permit answers this operation.
+pub fn unserved(app: &App, caller: &Caller, params: &Params, record: &mut AuditRecord) -> String {
+    let code = match authorise(caller.organisation.as_ref(), params, &app.settings.products) {
+        Ok(_) => ReturnCode::UnknownProduct,
+        Err(code) => code,
+    };
+    refuse(record, code)
+}
+
+/// Records `code` and returns the document that carries only it.
+pub fn refuse(record: &mut AuditRecord, code: ReturnCode) -> String {
+    record.return_code = code.code().into();
+    refusal(record.product.as_deref().unwrap_or(""), code)
 }
 
 fn person_query(
@@ -188,12 +258,16 @@ fn person_query(
 }
 
 /// A document that carries only a return code (refusals and failures).
-fn refusal(product_name: &str, code: ReturnCode) -> String {
+pub(crate) fn refusal(product_name: &str, code: ReturnCode) -> String {
+    refusal_with_text(product_name, code, code.text())
+}
+
+fn refusal_with_text(product_name: &str, code: ReturnCode, text: &str) -> String {
     let now = helsinki_now();
     render::render(&Answer {
         product_name,
         code,
-        code_text: None,
+        code_text: Some(text),
         criteria: &[],
         person: None,
         now: &now,
@@ -201,7 +275,7 @@ fn refusal(product_name: &str, code: ReturnCode) -> String {
     .xml
 }
 
-async fn fault_answer(
+pub(crate) async fn fault_answer(
     app: &App,
     caller: &Caller,
     mut record: AuditRecord,
@@ -219,7 +293,7 @@ async fn fault_answer(
 }
 
 /// Appends the record; the caller answers only after this returns.
-async fn commit(app: &App, caller: &Caller, mut record: AuditRecord) -> Result<(), ()> {
+pub(crate) async fn commit(app: &App, caller: &Caller, mut record: AuditRecord) -> Result<(), ()> {
     record.duration_us = caller.received.elapsed().as_micros() as u64;
     match app.audit.append(record).await {
         Ok(_) => Ok(()),
@@ -230,7 +304,7 @@ async fn commit(app: &App, caller: &Caller, mut record: AuditRecord) -> Result<(
     }
 }
 
-fn new_record(caller: &Caller, interface: &str) -> AuditRecord {
+pub(crate) fn new_record(caller: &Caller, interface: &str) -> AuditRecord {
     AuditRecord {
         seq: 0,
         time: jiff::Timestamp::now().to_string(),
@@ -239,6 +313,8 @@ fn new_record(caller: &Caller, interface: &str) -> AuditRecord {
         cert_sha256: caller.peer.fingerprint_hex(),
         cert_subject: caller.peer.subject.clone(),
         interface: interface.into(),
+        xroad_client: None,
+        xroad_user_id: None,
         operation: String::new(),
         kayttajatunnus: None,
         loppukayttaja: None,

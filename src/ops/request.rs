@@ -1,19 +1,13 @@
-//! Request payloads in, typed fields out: the operations of the direct interface, their
-//! parameter lists (WSDL order) and the common parameters every query carries. Empty
+//! Request payloads in, typed fields out: the operations (with their names on both
+//! interfaces) and their parameters, read and checked against the request schema of the
+//! project's WSDL ([`crate::soap::schema`]); no parameter name is listed here. Empty
 //! elements count as absent, as clients that send all parameters send unused ones empty.
 
+use crate::soap::schema::{self, Particle, Violation};
 use crate::soap::{Fault, SoapVersion};
 use crate::xml::Element;
 
 pub const TEMPURI_NS: &str = "http://tempuri.org/";
-
-const COMMON: &[&str] = &[
-    "SoSoNimi",
-    "Kayttajatunnus",
-    "Salasana",
-    "Loppukayttaja",
-    "Laskutustiedot",
-];
 
 /// The operations of the direct interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,32 +51,22 @@ impl Operation {
         Self::ALL.into_iter().find(|o| o.name() == name)
     }
 
-    /// The operation's own parameters after the common ones, in WSDL order.
-    fn own_params(self) -> &'static [&'static str] {
+    /// The operation's name on the X-Road interface (`SoSoAdapterService60`).
+    pub fn xroad_name(self) -> &'static str {
         match self {
-            Operation::HaeTuotteenSkeema => &[],
-            Operation::TeeHenkilonTunnusKysely => &[
-                "Henkilotunnus",
-                "SahkoinenAsiointitunnus",
-                "VarmenteenMyontaja",
-                "X509Certificate",
-                "VarmenteenVoimassaolotarkistus",
-                "VarmenteenSulkulistatarkistus",
-                "Tunnistusportaali",
-                "Vara1",
-            ],
-            Operation::TeeRakennusTunnusKysely => &["Rakennustunnus", "Huoneistotunnus", "Vara1"],
-            Operation::TeeKiinteistoTunnusKysely => &["Kiinteistotunnus", "Vara1"],
-            _ => &["HakuXml", "Vara1"],
+            Operation::HaeTuotteenSkeema => "HaeTuotteenSkeema",
+            Operation::TeeHenkilonTunnusKysely => "HenkilonTunnusKysely",
+            Operation::TeeHenkilonTunnistusKysely => "HenkilonTunnistusKysely",
+            Operation::TeeHenkilonPoimintaKysely => "HenkilonPoimintaKysely",
+            Operation::TeeRakennusTunnusKysely => "RakennuksenTunnusKysely",
+            Operation::TeeRakennuksenTunnistusKysely => "RakennuksenTunnistusKysely",
+            Operation::TeeKiinteistoTunnusKysely => "KiinteistonTunnusKysely",
+            Operation::TeeKiinteistonTunnistusKysely => "KiinteistonTunnistusKysely",
         }
     }
 
-    /// Every parameter element the operation accepts, in order.
-    pub fn params(self) -> Vec<&'static str> {
-        match self {
-            Operation::HaeTuotteenSkeema => vec!["SoSoNimi", "laji"],
-            _ => COMMON.iter().chain(self.own_params()).copied().collect(),
-        }
+    pub fn from_xroad_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.xroad_name() == name)
     }
 }
 
@@ -121,52 +105,60 @@ pub fn operation(
 /// The parameters of one request, by name; absent and empty ones are `None`.
 #[derive(Debug, Clone, Default)]
 pub struct Params {
-    values: Vec<(&'static str, Option<String>)>,
+    /// The elements sent, in (schema-checked) WSDL order, with their trimmed text.
+    values: Vec<(String, String)>,
+    /// A value that breaks its type's restrictions (length, pattern, characters); the
+    /// operation answers it with a return code before any lookup.
+    pub invalid: Option<Violation>,
 }
 
 impl Params {
-    /// Reads the payload's parameter elements. Unknown or repeated elements are refused.
+    /// Reads the direct-interface payload of `op`, checked against `wsdl/SoSo.wsdl`.
+    /// A message of the wrong shape (unknown, misplaced or repeated element, missing
+    /// required element, wrong type) is a fault naming the element.
     pub fn read(op: Operation, payload: &Element, version: SoapVersion) -> Result<Self, Fault> {
-        let names = op.params();
-        let mut values: Vec<(&'static str, Option<String>)> = Vec::new();
-        for child in &payload.children {
-            let name = names
-                .iter()
-                .find(|n| **n == child.name)
-                .filter(|_| child.ns.as_deref() == Some(TEMPURI_NS))
-                .ok_or_else(|| {
-                    Fault::client(
-                        version,
-                        format!(
-                            "unexpected element {{{}}}{} in {}",
-                            child.ns.as_deref().unwrap_or(""),
-                            child.name,
-                            op.name()
-                        ),
-                    )
-                })?;
-            if values.iter().any(|(n, _)| n == name) {
-                return Err(Fault::client(
-                    version,
-                    format!("element {name} is given twice in {}", op.name()),
-                ));
+        let model = schema::direct()
+            .element(op.name())
+            .ok_or_else(|| Fault::server(version, format!("no schema for {}", op.name())))?;
+        Self::read_with(model, payload, version)
+    }
+
+    /// Reads a payload against a sequence particle of a request schema.
+    pub fn read_with(
+        model: &Particle,
+        payload: &Element,
+        version: SoapVersion,
+    ) -> Result<Self, Fault> {
+        match schema::validate(model, payload) {
+            Ok(values) => Ok(Params {
+                values,
+                invalid: None,
+            }),
+            Err(v) if v.is_value() => {
+                // Keep what was sent, for the audit record and the X-Road echo.
+                let values = payload
+                    .children
+                    .iter()
+                    .map(|c| (c.name.clone(), c.text.trim().to_string()))
+                    .collect();
+                Ok(Params {
+                    values,
+                    invalid: Some(v),
+                })
             }
-            if !child.children.is_empty() {
-                return Err(Fault::client(
-                    version,
-                    format!("element {name} must hold text, not elements"),
-                ));
-            }
-            let text = child.text.trim();
-            values.push((name, (!text.is_empty()).then(|| text.to_string())));
+            Err(v) => Err(Fault::client(version, v.to_string())),
         }
-        Ok(Params { values })
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values
             .iter()
-            .find(|(n, _)| *n == name)
-            .and_then(|(_, v)| v.as_deref())
+            .find(|(n, v)| n == name && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The elements sent, in order, with their text (empty for empty elements).
+    pub fn sent(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.values.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
 }
