@@ -129,6 +129,18 @@ impl Client {
         headers: &[(&str, &str)],
         body: &str,
     ) -> Result<Reply, String> {
+        self.request_bytes(method, path, headers, body.as_bytes().to_vec())
+            .await
+    }
+
+    /// As [`Client::request`], with a body of any bytes (e.g. ISO-8859-1 text).
+    pub async fn request_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Result<Reply, String> {
         let tcp = TcpStream::connect(self.addr)
             .await
             .map_err(|e| e.to_string())?;
@@ -149,7 +161,7 @@ impl Client {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let req = req.body(Full::new(Bytes::from(body.to_string()))).unwrap();
+        let req = req.body(Full::new(Bytes::from(body))).unwrap();
         let resp = sender
             .send_request(req)
             .await
@@ -276,4 +288,99 @@ fn compare(a: &Element, e: &Element, path: &mut Vec<String>) {
 pub fn xml_file(rel: impl AsRef<Path>) -> Element {
     let rel = rel.as_ref();
     xml::parse(&read(&rel.display().to_string())).unwrap()
+}
+
+pub const SOAP12_NS: &str = "http://www.w3.org/2003/05/soap-envelope";
+pub const XROAD_PATH: &str = "/SoSoAdapterWebSite/SoSoAdapterService60.svc";
+pub const VTJ_WS_NS: &str = "http://xml.vrk.fi/ws/vtj/vtjkysely/1";
+
+impl Client {
+    /// POSTs a SOAP 1.2 request to the direct interface with the action in the content type.
+    pub async fn soso12(&self, op: &str, body: &str) -> Reply {
+        let ct = format!("application/soap+xml; charset=utf-8; action=\"http://tempuri.org/{op}\"");
+        self.request(
+            "POST",
+            "/sosowebsite/soso.asmx",
+            &[("content-type", &ct)],
+            body,
+        )
+        .await
+        .unwrap()
+    }
+
+    /// POSTs a request to the X-Road interface (SOAP 1.1, empty SOAPAction).
+    pub async fn xroad(&self, body: &str) -> Reply {
+        self.request(
+            "POST",
+            XROAD_PATH,
+            &[
+                ("content-type", "text/xml; charset=utf-8"),
+                ("soapaction", "\"\""),
+            ],
+            body,
+        )
+        .await
+        .unwrap()
+    }
+}
+
+/// The SOAP 1.2 form of [`soso_request`].
+pub fn soso12_request(op: &str, params: &[(&str, &str)]) -> String {
+    soso_request(op, params).replace("http://schemas.xmlsoap.org/soap/envelope/", SOAP12_NS)
+}
+
+/// The X-Road 4.0 headers of the demo client `FI-TEST/MUN/0101263-6/evaka-test`.
+pub fn xroad_headers(service_code: &str, id: &str) -> String {
+    format!(
+        r#"<xrd:client id:objectType="SUBSYSTEM"><id:xRoadInstance>FI-TEST</id:xRoadInstance><id:memberClass>MUN</id:memberClass><id:memberCode>0101263-6</id:memberCode><id:subsystemCode>evaka-test</id:subsystemCode></xrd:client><xrd:service id:objectType="SERVICE"><id:xRoadInstance>FI-TEST</id:xRoadInstance><id:memberClass>GOV</id:memberClass><id:memberCode>0245437-2</id:memberCode><id:subsystemCode>VTJkysely</id:subsystemCode><id:serviceCode>{service_code}</id:serviceCode><id:serviceVersion>v1</id:serviceVersion></xrd:service><xrd:id>{id}</xrd:id><xrd:userId>00000000-0000-0000-0000-000000000000</xrd:userId><xrd:issue/><xrd:protocolVersion>4.0</xrd:protocolVersion>"#
+    )
+}
+
+/// An X-Road request envelope: `headers` (see [`xroad_headers`]) and `<Op><request>`.
+pub fn xroad_request(op: &str, headers: &str, params: &[(&str, &str)]) -> String {
+    let mut inner = String::new();
+    for (k, v) in params {
+        inner.push_str(&format!("<vtj:{k}>{v}</vtj:{k}>"));
+    }
+    format!(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xrd="http://x-road.eu/xsd/xroad.xsd" xmlns:id="http://x-road.eu/xsd/identifiers" xmlns:vtj="{VTJ_WS_NS}"><soapenv:Header>{headers}</soapenv:Header><soapenv:Body><vtj:{op}><vtj:request>{inner}</vtj:request></vtj:{op}></soapenv:Body></soapenv:Envelope>"#
+    )
+}
+
+/// The demo credentials and end user, then `rest`.
+pub fn demo_params<'a>(product: &'a str, rest: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut p = vec![
+        ("SoSoNimi", product),
+        ("Kayttajatunnus", "demo"),
+        ("Salasana", "demo"),
+        ("Loppukayttaja", "test-user-1"),
+    ];
+    p.extend_from_slice(rest);
+    p
+}
+
+/// The `koodi` and text of a document's `Paluukoodi`.
+pub fn return_code(doc: &Element) -> (String, String) {
+    let p = doc.child(VTJ_NS, "Paluukoodi").expect("Paluukoodi");
+    (
+        p.attr(None, "koodi").unwrap_or("").to_string(),
+        p.text.clone(),
+    )
+}
+
+/// The SOAP fault's reason of either version, with the HTTP status.
+pub fn fault_reason(reply: &Reply) -> String {
+    let env = reply.xml();
+    let body = env.children.last().expect("Body");
+    let fault = body.children.first().expect("Fault");
+    assert_eq!(fault.name, "Fault", "not a fault: {}", reply.body);
+    match fault.child(SOAP12_NS, "Reason") {
+        Some(r) => r.children[0].text.clone(),
+        None => fault
+            .children
+            .iter()
+            .find(|c| c.name == "faultstring")
+            .map(|c| c.text.clone())
+            .unwrap_or_default(),
+    }
 }

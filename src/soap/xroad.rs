@@ -167,18 +167,19 @@ pub fn request_hash(request: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha512::digest(request))
 }
 
-/// The response headers: the request's, in the WSDL's order, and `requestHash`.
+/// The response headers: the request's, in the order the real adapter writes them
+/// (client, id, issue, protocolVersion, service, userId), then `requestHash`.
 pub fn response_headers(h: &Headers, hash: &str) -> String {
     let mut out = XmlOut::with_capacity(1024);
     let ns = [("xmlns:xrd", XROAD_NS), ("xmlns:id", ID_NS)];
     write_identifier(&mut out, "xrd:client", &h.client, &ns);
-    write_identifier(&mut out, "xrd:service", &h.service, &ns);
     out.leaf("xrd:id", &ns[..1], &h.id);
-    out.leaf("xrd:userId", &ns[..1], &h.user_id);
     if let Some(issue) = &h.issue {
         out.leaf("xrd:issue", &ns[..1], issue);
     }
     out.leaf("xrd:protocolVersion", &ns[..1], &h.protocol_version);
+    write_identifier(&mut out, "xrd:service", &h.service, &ns);
+    out.leaf("xrd:userId", &ns[..1], &h.user_id);
     out.leaf(
         "xrd:requestHash",
         &[("xmlns:xrd", XROAD_NS), ("algorithmId", SHA512_ALGORITHM)],

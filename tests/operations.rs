@@ -1,0 +1,232 @@
+//! Every operation of the direct interface reaches its handler and gets a correct answer
+//! or a correct error; requests are validated against the WSDL's request schema before
+//! any lookup, and each return code the emulator can meet is produced by its situation.
+
+use crate::util::*;
+use vtj_emulator::audit::read_all;
+use vtj_emulator::xml::Element;
+
+const OP: &str = "TeeHenkilonTunnusKysely";
+
+type Params = Vec<(&'static str, &'static str)>;
+
+/// The document inside `<Op>Response/<Op>Result`.
+fn answer(reply: &Reply, op: &str) -> Element {
+    vastaus(reply, op)
+}
+
+#[tokio::test]
+async fn person_query_by_satu_finds_the_person() {
+    let server = TestServer::start().await;
+    let client = server.client();
+    let body = soso_request(
+        OP,
+        &demo_params(
+            "PERUSSANOMA 3",
+            &[
+                ("Henkilotunnus", ""),
+                ("SahkoinenAsiointitunnus", "100000420"),
+            ],
+        ),
+    );
+    let doc = answer(&client.soso(OP, &body).await, OP);
+    assert_eq!(return_code(&doc).0, "0000");
+    let henkilo = doc.child(VTJ_NS, "Henkilo").expect("Henkilo");
+    let hetu = henkilo.child(VTJ_NS, "Henkilotunnus").unwrap();
+    assert_eq!(hetu.text, "030370-946X");
+    let sukunimi = henkilo.child(VTJ_NS, "NykyinenSukunimi").unwrap();
+    assert_eq!(sukunimi.children[0].text, "Vaihdettu");
+    // An unknown SATU with a valid check character: 0001.
+    let body = soso_request(
+        OP,
+        &demo_params("PERUSSANOMA 3", &[("SahkoinenAsiointitunnus", "100000431")]),
+    );
+    let doc = answer(&client.soso(OP, &body).await, OP);
+    assert_eq!(return_code(&doc).0, "0001");
+    let records = read_all(&server.app.db).unwrap();
+    assert_eq!(
+        records[0].search_key,
+        Some(("SahkoinenAsiointitunnus".into(), "100000420".into()))
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn building_property_identification_and_extraction_reach_their_handlers() {
+    let server = TestServer::start().await;
+    let client = server.client();
+    let haku = "&lt;Haku&gt;&lt;Sukunimi&gt;Mallikas&lt;/Sukunimi&gt;&lt;/Haku&gt;";
+    let cases: [(&str, (&str, &str)); 6] = [
+        ("TeeHenkilonTunnistusKysely", ("HakuXml", haku)),
+        ("TeeHenkilonPoimintaKysely", ("HakuXml", haku)),
+        ("TeeRakennusTunnusKysely", ("Rakennustunnus", "100012345N")),
+        ("TeeRakennuksenTunnistusKysely", ("HakuXml", haku)),
+        (
+            "TeeKiinteistoTunnusKysely",
+            ("Kiinteistotunnus", "91-402-3-14"),
+        ),
+        ("TeeKiinteistonTunnistusKysely", ("HakuXml", haku)),
+    ];
+    for (op, key) in cases {
+        // Authorised, but no product of the permit serves the operation yet: -1900.
+        let r = client
+            .soso(op, &soso_request(op, &demo_params("PERUSSANOMA 3", &[key])))
+            .await;
+        let doc = answer(&r, op);
+        assert_eq!(return_code(&doc).0, "-1900", "{op}: {}", r.body);
+        assert!(doc.child(VTJ_NS, "Henkilo").is_none());
+        // The shared checks run first: wrong password, missing end user.
+        let mut p = demo_params("PERUSSANOMA 3", &[key]);
+        p[2].1 = "wrong";
+        let doc = answer(&client.soso(op, &soso_request(op, &p)).await, op);
+        assert_eq!(return_code(&doc).0, "-1500", "{op}");
+        let mut p = demo_params("PERUSSANOMA 3", &[key]);
+        p.remove(3);
+        let doc = answer(&client.soso(op, &soso_request(op, &p)).await, op);
+        assert_eq!(return_code(&doc).0, "-1904", "{op}");
+    }
+    // HakuXml that is no XML document: -1903.
+    let op = "TeeHenkilonTunnistusKysely";
+    let p = demo_params(
+        "PERUSSANOMA 3",
+        &[("HakuXml", "&lt;Haku&gt;&lt;Sukunimi&gt;")],
+    );
+    let doc = answer(&client.soso(op, &soso_request(op, &p)).await, op);
+    assert_eq!(return_code(&doc).0, "-1903");
+
+    let records = read_all(&server.app.db).unwrap();
+    let ops: Vec<&str> = records.iter().map(|r| r.operation.as_str()).collect();
+    assert_eq!(ops.len(), 6 * 3 + 1);
+    assert_eq!(ops[0], "TeeHenkilonTunnistusKysely");
+    assert_eq!(
+        records[0].search_key,
+        Some(("HakuXml".into(), "Haku(Sukunimi)".into()))
+    );
+    assert_eq!(
+        records[6].search_key,
+        Some(("Rakennustunnus".into(), "100012345N".into()))
+    );
+    assert_eq!(records[6].return_code, "-1900");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn values_breaking_the_schema_get_return_codes_naming_the_element() {
+    let server = TestServer::start().await;
+    let client = server.client();
+    let ask = |params: Vec<(&str, &str)>| soso_request(OP, &params);
+    let fifty = "a".repeat(50);
+    let fifty_one = "a".repeat(51);
+
+    let mut p = demo_params("PERUSSANOMA 3", &[("Henkilotunnus", "020501A999T")]);
+    p[3].1 = &fifty;
+    let doc = answer(&client.soso(OP, &ask(p.clone())).await, OP);
+    assert_eq!(return_code(&doc).0, "0000", "50 characters are allowed");
+    p[3].1 = &fifty_one;
+    let doc = answer(&client.soso(OP, &ask(p.clone())).await, OP);
+    let (code, text) = return_code(&doc);
+    assert_eq!(code, "-1805");
+    assert!(text.contains("Loppukayttaja"), "{text}");
+    assert!(doc.child(VTJ_NS, "Henkilo").is_none());
+
+    // Characters the register cannot hold (beyond ISO-8859-1): -1902.
+    p[3].1 = "käyttäjä €";
+    let doc = answer(&client.soso(OP, &ask(p.clone())).await, OP);
+    let (code, text) = return_code(&doc);
+    assert_eq!(code, "-1902");
+    assert!(text.contains("Loppukayttaja"), "{text}");
+
+    // A SATU that breaks SahkoinenAsiointitunnusTyyppi: -1805 naming it.
+    let p = demo_params("PERUSSANOMA 3", &[("SahkoinenAsiointitunnus", "12345")]);
+    let (code, text) = return_code(&answer(&client.soso(OP, &ask(p)).await, OP));
+    assert_eq!(code, "-1805");
+    assert!(text.contains("SahkoinenAsiointitunnus"), "{text}");
+
+    // Validation runs before the credentials are looked at.
+    let mut p = demo_params("PERUSSANOMA 3", &[("Henkilotunnus", "hello")]);
+    p[2].1 = "wrong";
+    assert_eq!(
+        return_code(&answer(&client.soso(OP, &ask(p)).await, OP)).0,
+        "-1805"
+    );
+
+    let records = read_all(&server.app.db).unwrap();
+    let codes: Vec<&str> = records.iter().map(|r| r.return_code.as_str()).collect();
+    assert_eq!(codes, ["0000", "-1805", "-1902", "-1805", "-1805"]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn messages_of_the_wrong_shape_are_faults_naming_the_element() {
+    let server = TestServer::start().await;
+    let client = server.client();
+    let good = demo_params("PERUSSANOMA 3", &[("Henkilotunnus", "020501A999T")]);
+    let unknown = soso_request(OP, &[good.as_slice(), &[("Hetu", "x")]].concat());
+    let misplaced = soso_request(
+        OP,
+        &[&[("Henkilotunnus", "020501A999T")], good.as_slice()].concat(),
+    );
+    let twice = soso_request(
+        OP,
+        &[good.as_slice(), &[("Vara1", "a"), ("Vara1", "b")]].concat(),
+    );
+    let nested = soso_request(OP, &[good.as_slice(), &[("Vara1", "<x/>")]].concat());
+    let skeema_laji = soso_request(
+        "HaeTuotteenSkeema",
+        &[("SoSoNimi", "PERUSSANOMA 3"), ("laji", "kaksi")],
+    );
+    let skeema_missing = soso_request("HaeTuotteenSkeema", &[("SoSoNimi", "PERUSSANOMA 3")]);
+    for (body, op, says) in [
+        (unknown, OP, "unexpected element {http://tempuri.org/}Hetu"),
+        (misplaced, OP, "SoSoNimi is out of order"),
+        (twice, OP, "Vara1 occurs more than 1"),
+        (nested, OP, "Vara1 must hold text"),
+        (
+            skeema_laji,
+            "HaeTuotteenSkeema",
+            "laji: \"kaksi\" is not a valid xs:short",
+        ),
+        (
+            skeema_missing,
+            "HaeTuotteenSkeema",
+            "required element laji is missing",
+        ),
+    ] {
+        let r = client.soso(op, &body).await;
+        assert_eq!(r.status, 500, "{says}");
+        let reason = fault_reason(&r);
+        assert!(reason.contains(says), "expected {says:?} in {reason:?}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn return_codes_of_the_shared_checks_and_the_search() {
+    let server = TestServer::start().await;
+    let client = server.client();
+    let hetu = ("Henkilotunnus", "020501A999T");
+    let with = |f: &dyn Fn(&mut Params)| {
+        let mut p = demo_params("PERUSSANOMA 3", &[hetu]);
+        f(&mut p);
+        soso_request(OP, &p)
+    };
+    let cases: Vec<(String, &str)> = vec![
+        (with(&|_| {}), "0000"),
+        (with(&|p| p[4].1 = "010101-999X"), "0001"),
+        (with(&|p| p[4].1 = "150575-913H"), "0002"),
+        (with(&|p| p[2].1 = ""), "0003"),
+        (with(&|p| p[1].1 = ""), "0004"),
+        (with(&|p| p[4].1 = ""), "0005"),
+        (with(&|p| p[4].1 = "020501A999X"), "0006"),
+        (with(&|p| p[2].1 = "nope"), "-1500"),
+        (with(&|p| p[4].1 = "hello"), "-1805"),
+        (with(&|p| p[0].1 = "NO SUCH PRODUCT"), "-1900"),
+        (with(&|p| p[3].1 = "a\u{2603}"), "-1902"),
+        (with(&|p| p[3].1 = ""), "-1904"),
+    ];
+    for (body, code) in cases {
+        let doc = answer(&client.soso(OP, &body).await, OP);
+        assert_eq!(return_code(&doc).0, code, "{body}");
+    }
+    server.stop().await;
+}
