@@ -14,9 +14,11 @@
 //! - [`tls`]: rustls server/client configurations and the peer's identity.
 //! - [`server`]: accept loop, connection limit, timeouts, routing, graceful shutdown.
 //! - [`xml`]: strict request-XML reading into an element tree; escaping response writer.
-//! - [`soap`]: SOAP 1.1/1.2 envelopes and faults.
+//! - [`soap`]: SOAP 1.1/1.2 envelopes and faults, X-Road 4.0 framing, the WSDLs' request
+//!   schemas and the check of a request against them.
 //! - [`hakuxml`]: the typed search-criteria documents of the identification queries.
-//! - [`ops`]: the operations, their typed requests, the shared checks and the dispatcher.
+//! - [`ops`]: the operations (one file each), their typed requests, the shared checks, the
+//!   dispatcher and the entries of the direct and X-Road interfaces.
 //! - [`access`]: organisations, certificates, service users, permitted products.
 //! - [`registry`]: the population: data model, code lists, sled store, fixtures.
 //! - [`ids`]: personal identity codes, SATU, VTJ-PRT, property and dwelling identifiers.
