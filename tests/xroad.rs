@@ -284,3 +284,35 @@ async fn the_xroad_wsdl_is_served_with_this_servers_address() {
     assert!(r.body.contains("name=\"HenkilonPoimintaKysely\""));
     server.stop().await;
 }
+
+#[test]
+fn xroad_config_keys_are_checked() {
+    let org = |clients: &str| {
+        format!(
+            "[[organisation]]\nid = \"a\"\nname = \"A\"\nxroad_clients = {clients}\n\n[[organisation]]\nid = \"b\"\nname = \"B\"\nxroad_clients = [\"FI/GOV/1/x\"]\n"
+        )
+    };
+    let s = Settings::from_toml(&org("[\"FI-TEST/MUN/0101263-6\"]"), "c.toml", None).unwrap();
+    assert_eq!(s.xroad.organisation_of("FI-TEST/MUN/0101263-6"), Some("a"));
+    assert_eq!(s.xroad.organisation_of("FI/GOV/1/x"), Some("b"));
+    assert!(s.xroad.fault_in_body_codes.contains(&"0001".to_string()));
+    let err = Settings::from_toml(&org("[\"FI-TEST/MUN\"]"), "c.toml", None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("line 1") && err.contains("FI-TEST/MUN"),
+        "{err}"
+    );
+    let err = Settings::from_toml(&org("[\"FI/GOV/1/x\"]"), "c.toml", None)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("already organisation \"a\"'s"), "{err}");
+    let codes = "[xroad]\nfault_in_body_codes = [\"0001\", \"x\"]\n";
+    let err = Settings::from_toml(codes, "c.toml", None)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("\"x\" is not a return code"), "{err}");
+    let codes = "[xroad]\nfault_in_body_codes = [\"-1500\"]\n";
+    let s = Settings::from_toml(codes, "c.toml", None).unwrap();
+    assert_eq!(s.xroad.fault_in_body_codes, ["-1500"]);
+}
