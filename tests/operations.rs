@@ -55,17 +55,34 @@ async fn person_query_by_satu_finds_the_person() {
 async fn building_property_identification_and_extraction_reach_their_handlers() {
     let server = TestServer::start().await;
     let client = server.client();
-    let haku = "&lt;Haku&gt;&lt;Sukunimi&gt;Mallikas&lt;/Sukunimi&gt;&lt;/Haku&gt;";
+    let haku = |root: &str, inner: &str| {
+        format!(r#"<{root} xmlns="http://xml.vrk.fi/schema/vtjkysely">{inner}</{root}>"#)
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let person = haku(
+        "HenkilonTunnistusHaku",
+        "<Sukunimi>Jäppinen</Sukunimi><Etunimet>Albert Kristian</Etunimet><Syntymaaika>20010502</Syntymaaika>",
+    );
+    let extraction = haku("HenkilonPoimintaHaku", "<Kuntanumero>905</Kuntanumero>");
+    let building = haku(
+        "RakennuksenTunnistusHaku",
+        "<Katuosoite>Kauppa Puistikko 6</Katuosoite><Kuntanumero>905</Kuntanumero>",
+    );
+    let property = haku(
+        "KiinteistonTunnistusHaku",
+        "<KiinteistoyksikonNimi>Vaasa</KiinteistoyksikonNimi><Kuntanumero>905</Kuntanumero>",
+    );
     let cases: [(&str, (&str, &str)); 6] = [
-        ("TeeHenkilonTunnistusKysely", ("HakuXml", haku)),
-        ("TeeHenkilonPoimintaKysely", ("HakuXml", haku)),
+        ("TeeHenkilonTunnistusKysely", ("HakuXml", &person)),
+        ("TeeHenkilonPoimintaKysely", ("HakuXml", &extraction)),
         ("TeeRakennusTunnusKysely", ("Rakennustunnus", "100012345N")),
-        ("TeeRakennuksenTunnistusKysely", ("HakuXml", haku)),
+        ("TeeRakennuksenTunnistusKysely", ("HakuXml", &building)),
         (
             "TeeKiinteistoTunnusKysely",
             ("Kiinteistotunnus", "91-402-3-14"),
         ),
-        ("TeeKiinteistonTunnistusKysely", ("HakuXml", haku)),
+        ("TeeKiinteistonTunnistusKysely", ("HakuXml", &property)),
     ];
     for (op, key) in cases {
         // Authorised, but no product of the permit serves the operation yet: -1900.
@@ -85,23 +102,28 @@ async fn building_property_identification_and_extraction_reach_their_handlers() 
         let doc = answer(&client.soso(op, &soso_request(op, &p)).await, op);
         assert_eq!(return_code(&doc).0, "-1904", "{op}");
     }
-    // HakuXml that is no XML document: -1903.
+    // HakuXml that is no XML document: -1903; a document of the wrong form: -1805 saying
+    // what is wrong. Both before the credentials are looked at.
     let op = "TeeHenkilonTunnistusKysely";
-    let p = demo_params(
+    let mut p = demo_params(
         "PERUSSANOMA 3",
         &[("HakuXml", "&lt;Haku&gt;&lt;Sukunimi&gt;")],
     );
+    p[2].1 = "wrong";
     let doc = answer(&client.soso(op, &soso_request(op, &p)).await, op);
     assert_eq!(return_code(&doc).0, "-1903");
+    let p = demo_params("PERUSSANOMA 3", &[("HakuXml", &building)]);
+    let (code, text) = return_code(&answer(&client.soso(op, &soso_request(op, &p)).await, op));
+    assert_eq!(code, "-1805");
+    assert!(text.contains("HakuXml"), "{text}");
 
     let records = read_all(&server.app.db).unwrap();
     let ops: Vec<&str> = records.iter().map(|r| r.operation.as_str()).collect();
-    assert_eq!(ops.len(), 6 * 3 + 1);
+    assert_eq!(ops.len(), 6 * 3 + 2);
     assert_eq!(ops[0], "TeeHenkilonTunnistusKysely");
-    assert_eq!(
-        records[0].search_key,
-        Some(("HakuXml".into(), "Haku(Sukunimi)".into()))
-    );
+    let (key, value) = records[0].search_key.clone().unwrap();
+    assert_eq!(key, "HakuXml");
+    assert!(value.contains("Jäppinen"), "{value}");
     assert_eq!(
         records[6].search_key,
         Some(("Rakennustunnus".into(), "100012345N".into()))

@@ -240,6 +240,11 @@ async fn header_and_client_errors_are_faults_naming_the_header() {
     server.stop().await;
 }
 
+const HENKILO_HAKU: &str = "&lt;HenkilonTunnistusHaku xmlns=\"http://xml.vrk.fi/schema/vtjkysely\"&gt;&lt;Sukunimi&gt;Jäppinen&lt;/Sukunimi&gt;&lt;Etunimet&gt;Albert&lt;/Etunimet&gt;&lt;Syntymaaika&gt;20010502&lt;/Syntymaaika&gt;&lt;/HenkilonTunnistusHaku&gt;";
+const POIMINTA_HAKU: &str = "&lt;HenkilonPoimintaHaku xmlns=\"http://xml.vrk.fi/schema/vtjkysely\"&gt;&lt;Kuntanumero&gt;905&lt;/Kuntanumero&gt;&lt;/HenkilonPoimintaHaku&gt;";
+const RAKENNUS_HAKU: &str = "&lt;RakennuksenTunnistusHaku xmlns=\"http://xml.vrk.fi/schema/vtjkysely\"&gt;&lt;Katuosoite&gt;Kauppa Puistikko 6&lt;/Katuosoite&gt;&lt;Kuntanumero&gt;905&lt;/Kuntanumero&gt;&lt;/RakennuksenTunnistusHaku&gt;";
+const KIINTEISTO_HAKU: &str = "&lt;KiinteistonTunnistusHaku xmlns=\"http://xml.vrk.fi/schema/vtjkysely\"&gt;&lt;KiinteistoyksikonNimi&gt;Vaasa&lt;/KiinteistoyksikonNimi&gt;&lt;Kuntanumero&gt;905&lt;/Kuntanumero&gt;&lt;/KiinteistonTunnistusHaku&gt;";
+
 #[tokio::test]
 async fn other_operations_reach_their_handlers_over_xroad() {
     let server = TestServer::start().await;
@@ -250,10 +255,10 @@ async fn other_operations_reach_their_handlers_over_xroad() {
             "KiinteistonTunnusKysely",
             ("Kiinteistotunnus", "91-402-3-14"),
         ),
-        ("HenkilonTunnistusKysely", ("HakuXml", "&lt;Haku/&gt;")),
-        ("HenkilonPoimintaKysely", ("HakuXml", "&lt;Haku/&gt;")),
-        ("RakennuksenTunnistusKysely", ("HakuXml", "&lt;Haku/&gt;")),
-        ("KiinteistonTunnistusKysely", ("HakuXml", "&lt;Haku/&gt;")),
+        ("HenkilonTunnistusKysely", ("HakuXml", HENKILO_HAKU)),
+        ("HenkilonPoimintaKysely", ("HakuXml", POIMINTA_HAKU)),
+        ("RakennuksenTunnistusKysely", ("HakuXml", RAKENNUS_HAKU)),
+        ("KiinteistonTunnistusKysely", ("HakuXml", KIINTEISTO_HAKU)),
     ] {
         let body = xroad_request(
             op,

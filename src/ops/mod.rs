@@ -3,7 +3,7 @@
 //! this file holds the direct interface's entry, the dispatcher both interfaces share
 //! ([`dispatch`]) and the checks every query shares. The X-Road entry is [`xroad`].
 
-pub mod haku_xml;
+pub mod criteria;
 pub mod henkilon_poiminta;
 pub mod henkilon_tunnistus;
 pub mod henkilon_tunnus;
@@ -216,6 +216,12 @@ pub fn unserved(app: &App, caller: &Caller, params: &Params, record: &mut AuditR
 pub fn refuse(record: &mut AuditRecord, code: ReturnCode) -> String {
     record.return_code = code.code().into();
     refusal(record.product.as_deref().unwrap_or(""), code)
+}
+
+/// As [`refuse`], with a `Paluukoodi` text of its own (saying what was wrong).
+pub fn refuse_with_text(record: &mut AuditRecord, code: ReturnCode, text: &str) -> String {
+    record.return_code = code.code().into();
+    refusal_with_text(record.product.as_deref().unwrap_or(""), code, text)
 }
 
 fn person_query(

@@ -1,25 +1,28 @@
-//! `TeeRakennuksenTunnistusKysely`: identifying a building by the criteria of `HakuXml`. Parses the criteria into a typed request
-//! (malformed `HakuXml` is `-1903`) and authorises; no product serves this operation
-//! until its data and products exist (issue 8), so an authorised query is answered `-1900`.
+//! `TeeRakennuksenTunnistusKysely`: identifying a building by the criteria of `HakuXml` (a
+//! `RakennuksenTunnistusHaku` document, see docs/hakuxml.md). Reads the criteria into a
+//! typed request (unreadable `HakuXml` is `-1903`, a document of the wrong form `-1805`)
+//! and authorises; no product serves this operation until its data and products exist
+//! (issue 8), so an authorised query is answered `-1900`.
 
-use crate::audit::AuditRecord;
-use crate::codes::ReturnCode;
-
-use super::haku_xml::{self, Criteria};
-use super::request::Params;
-use super::{Caller, unserved};
 use crate::app::App;
+use crate::audit::AuditRecord;
+use crate::hakuxml::RakennuksenTunnistusHaku;
+
+use super::criteria::{self, Criteria};
+use super::request::Params;
+use super::{Caller, refuse_with_text, unserved};
 
 /// The typed request.
 #[derive(Debug, Clone)]
 pub struct Request {
-    pub criteria: Option<Criteria>,
+    pub criteria: Criteria<RakennuksenTunnistusHaku>,
 }
 
 impl Request {
-    pub fn parse(p: &Params) -> Result<Self, ReturnCode> {
+    /// Reads the criteria; a refusal is its return code and text.
+    pub fn parse(p: &Params) -> Result<Self, (crate::codes::ReturnCode, String)> {
         Ok(Request {
-            criteria: haku_xml::parse(p.get("HakuXml"))?,
+            criteria: criteria::read(p)?,
         })
     }
 }
@@ -33,11 +36,8 @@ pub fn answer(
 ) -> Result<String, String> {
     let req = match Request::parse(params) {
         Ok(r) => r,
-        Err(code) => return Ok(super::refuse(record, code)),
+        Err((code, text)) => return Ok(refuse_with_text(record, code, &text)),
     };
-    record.search_key = req
-        .criteria
-        .as_ref()
-        .map(|c| ("HakuXml".to_string(), c.summary()));
+    record.search_key = req.criteria.search_key();
     Ok(unserved(app, caller, params, record))
 }
