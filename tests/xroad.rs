@@ -222,7 +222,9 @@ async fn header_and_client_errors_are_faults_naming_the_header() {
     let fifty_one = "x".repeat(51);
     long[3].1 = &fifty_one;
     let (_, resp) = parts(&client.xroad(&xroad_request(OP, &good, &long)).await, OP);
-    assert_eq!(fault_in_body(&resp).unwrap().0, "-1805");
+    let (code, text) = fault_in_body(&resp).unwrap();
+    assert_eq!(code, "-1805");
+    assert!(text.contains("Loppukayttaja"), "{text}");
     // SOAP 1.2 is not spoken here.
     let r = client
         .request(
@@ -234,8 +236,15 @@ async fn header_and_client_errors_are_faults_naming_the_header() {
         .await
         .unwrap();
     assert_eq!(r.status, 415);
+    // A security server whose certificate no organisation claims: 403, no data.
+    let r = Client::new(server.addr, Some("other"))
+        .xroad(&xroad_request(OP, &good, &p))
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(fault_reason(&r).contains("security server"), "{}", r.body);
+    assert!(!r.body.contains("Jäppinen"));
     let records = read_all(&server.app.db).unwrap();
-    assert!(records.len() >= cases.len() + 3);
+    assert!(records.len() >= cases.len() + 4);
     assert!(records.iter().all(|r| r.interface == "xroad"));
     server.stop().await;
 }

@@ -105,11 +105,14 @@ pub async fn handle(app: &App, caller: &Caller, framing: &Framing, body: &[u8]) 
         ),
     };
     let in_body = app.settings.xroad.fault_in_body_codes.contains(&code);
-    let text = ReturnCode::from_code(&code)
-        .map(ReturnCode::text)
-        .unwrap_or("");
+    let text = paluukoodi_text(&document)
+        .or_else(|| ReturnCode::from_code(&code).map(|c| c.text().to_string()))
+        .unwrap_or_default();
     let inner = if in_body {
-        Inner::Fault { code: &code, text }
+        Inner::Fault {
+            code: &code,
+            text: &text,
+        }
     } else {
         Inner::Document(&document)
     };
@@ -146,4 +149,12 @@ fn read_request(
         "request"
     };
     Ok((echo, params))
+}
+
+/// The `Paluukoodi` text of a rendered document (it may say more than the catalogue text,
+/// e.g. which element broke the schema), for `faultString`.
+fn paluukoodi_text(document: &str) -> Option<String> {
+    let doc = crate::xml::parse(document).ok()?;
+    let p = doc.child(crate::products::render::VTJKYSELY_NS, "Paluukoodi")?;
+    Some(p.text.clone())
 }
