@@ -28,6 +28,8 @@ use crate::tls::{self, PeerIdentity, TlsError};
 
 pub const SOSO_PATH: &str = "/sosowebsite/soso.asmx";
 pub const XROAD_PATH: &str = "/SoSoAdapterWebSite/SoSoAdapterService60.svc";
+/// [`XROAD_PATH`] as routing compares it (lower case, as every path).
+const XROAD_PATH_LC: &str = "/sosoadapterwebsite/sosoadapterservice60.svc";
 /// How long in-flight requests may take to finish after shutdown begins.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -127,14 +129,15 @@ fn request_id(counter: &AtomicU64) -> String {
 }
 
 async fn route(app: &App, caller: Caller, req: Request<Incoming>) -> Response<Body> {
-    let path = req.uri().path().to_string();
+    // IIS, which serves the real interface, matches paths case-insensitively.
+    let path = req.uri().path().to_ascii_lowercase();
     let query = req.uri().query().unwrap_or("").to_ascii_lowercase();
     match (req.method(), path.as_str()) {
         (&Method::GET, SOSO_PATH) if query == "wsdl" => wsdl(app, &req, SOSO_WSDL),
         (&Method::POST, SOSO_PATH) => soap_direct(app, caller, req).await,
-        (&Method::GET, XROAD_PATH) if query == "wsdl" => wsdl(app, &req, XROAD_WSDL),
-        (&Method::POST, XROAD_PATH) => soap_xroad(app, caller, req).await,
-        (_, SOSO_PATH | XROAD_PATH) => plain(
+        (&Method::GET, XROAD_PATH_LC) if query == "wsdl" => wsdl(app, &req, XROAD_WSDL),
+        (&Method::POST, XROAD_PATH_LC) => soap_xroad(app, caller, req).await,
+        (_, SOSO_PATH | XROAD_PATH_LC) => plain(
             StatusCode::METHOD_NOT_ALLOWED,
             "use POST for SOAP requests or GET ?wsdl",
         ),

@@ -295,6 +295,15 @@ async fn the_xroad_wsdl_is_served_with_this_servers_address() {
     )));
     let wsdl = r.xml();
     assert_eq!(wsdl.attr(None, "name"), Some("SoSoAdapterService60"));
+    // Paths match case-insensitively, as on the IIS servers of the real service.
+    for path in [
+        "/sosoadapterwebsite/sosoadapterservice60.svc?wsdl",
+        "/SOSOADAPTERWEBSITE/SoSoAdapterService60.svc?WSDL",
+        "/SoSoWebSite/SoSo.asmx?wsdl",
+    ] {
+        let r = server.client().request("GET", path, &[], "").await.unwrap();
+        assert_eq!(r.status, 200, "{path}");
+    }
     assert!(r.body.contains("name=\"HenkilonPoimintaKysely\""));
     server.stop().await;
 }
