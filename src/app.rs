@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::access::AccessState;
 use crate::audit::{AuditError, AuditLog};
 use crate::config::{FixtureSource, Settings};
 use crate::registry::fixtures::{FixtureError, Fixtures};
@@ -29,6 +30,8 @@ pub enum OpenError {
 pub struct App {
     pub settings: Settings,
     pub db: sled::Db,
+    /// Lockouts, quota usage and last-use times: state that outlives config reloads.
+    pub access: AccessState,
     pub registry: Registry,
     pub audit: AuditLog,
 }
@@ -46,9 +49,14 @@ impl App {
         let n = fixtures.import(&registry)?;
         tracing::info!(persons = n, total = registry.len(), "fixtures imported");
         let audit = AuditLog::open(&db)?;
+        let access = AccessState::open(&db).map_err(|error| OpenError::Store {
+            path: settings.data_dir.display().to_string(),
+            error,
+        })?;
         Ok(Arc::new(App {
             settings,
             db,
+            access,
             registry,
             audit,
         }))

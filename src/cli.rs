@@ -37,6 +37,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Check configurations and prepare their values.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Regenerate the test PKI (test use only; overwrites the files).
     Certs {
         /// Folder to write into.
@@ -52,6 +57,13 @@ pub enum AuditCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Hash a service user's password for `password_hash` (reads the password from
+    /// standard input, so it stays out of the shell history).
+    HashPassword,
 }
 
 /// Options shared by every command that reads the configuration or the store.
@@ -98,6 +110,16 @@ pub fn main() -> anyhow::Result<()> {
                 use std::io::Write;
                 writeln!(out, "{}", serde_json::to_string(&r)?)?;
             }
+            Ok(())
+        }
+        Command::Config {
+            command: ConfigCommand::HashPassword,
+        } => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            anyhow::ensure!(!password.is_empty(), "no password on standard input");
+            println!("{}", crate::access::password::hash(password)?);
             Ok(())
         }
         Command::Certs { out } => {

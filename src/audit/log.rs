@@ -142,6 +142,7 @@ mod tests {
             return_code: "0000".into(),
             groups: vec![],
             non_disclosure_applied: false,
+            refused_because: None,
             duration_us: 1,
             prev_sha256: String::new(),
         }

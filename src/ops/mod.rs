@@ -12,11 +12,12 @@ use jiff::Zoned;
 use jiff::tz::TimeZone;
 
 use crate::access::Organisation;
+use crate::access::idle::{self, IdleStatus};
 use crate::app::App;
 use crate::audit::AuditRecord;
 use crate::codes::ReturnCode;
 use crate::products::render::{self, Answer};
-use crate::products::{Product, Products, normalise};
+use crate::products::{Product, normalise};
 use crate::soap::envelope::{self, Framing};
 use crate::soap::{Fault, SoapVersion};
 use crate::tls::PeerIdentity;
@@ -44,33 +45,135 @@ pub struct Caller {
 pub struct Authorised {
     pub organisation: Arc<Organisation>,
     pub product: Arc<Product>,
+    pub kayttajatunnus: String,
 }
 
-/// The checks every query makes, in the order the service makes them: user id and
-/// password (0004, 0003, -1500), end user (-1904), product and permit (-1900).
+/// A query refused by the shared checks: the code answered, its text if not the standard
+/// one, and the reason kept in the audit record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: ReturnCode,
+    pub text: Option<&'static str>,
+    pub reason: String,
+}
+
+fn refuse(code: ReturnCode, reason: impl Into<String>) -> Refusal {
+    Refusal {
+        code,
+        text: None,
+        reason: reason.into(),
+    }
+}
+
+/// The 0005 text of a query refused for quota (the emulator's wording).
+pub const QUOTA_TEXT: &str =
+    "Kyselyjen enimmäismäärä on ylitetty / Det maximala antalet förfrågningar har överskridits";
+
+/// The checks every query makes, in this order: user id (0004), password (0003), lock and
+/// credential pair (-1500), idle deactivation (-1500), end user (-1904), operation and
+/// permit (0019), product (-1900), quota (0005).
 pub fn authorise(
+    app: &App,
     organisation: Option<&Arc<Organisation>>,
+    op: Operation,
     params: &Params,
-    products: &Products,
-) -> Result<Authorised, ReturnCode> {
+) -> Result<Authorised, Refusal> {
+    let access = &app.settings.access;
+    let state = &app.access;
     let user = params
         .get("Kayttajatunnus")
-        .ok_or(ReturnCode::MissingUser)?;
-    let password = params.get("Salasana").ok_or(ReturnCode::MissingPassword)?;
+        .ok_or_else(|| refuse(ReturnCode::MissingUser, "user id missing"))?;
+    let password = params
+        .get("Salasana")
+        .ok_or_else(|| refuse(ReturnCode::MissingPassword, "password missing"))?;
     let organisation = organisation
-        .filter(|o| o.authenticate(user, password))
-        .ok_or(ReturnCode::BadCredentials)?;
+        .ok_or_else(|| refuse(ReturnCode::BadCredentials, "certificate of no organisation"))?;
+    let now = Instant::now();
+    if state.lockouts.is_locked(&organisation.id, user, now) {
+        return Err(refuse(
+            ReturnCode::BadCredentials,
+            "user locked after repeated wrong passwords",
+        ));
+    }
+    let Some(service_user) = organisation.authenticate(user, password) else {
+        if organisation.user(user).is_some()
+            && state
+                .lockouts
+                .record_failure(access.lockout, &organisation.id, user, now)
+                == crate::access::lockout::Failure::Locked
+        {
+            tracing::warn!(organisation = %organisation.id, kayttajatunnus = %user, cooling = ?access.lockout.cooling, "service user locked after repeated wrong passwords");
+        }
+        return Err(refuse(
+            ReturnCode::BadCredentials,
+            "wrong user id or password",
+        ));
+    };
+    state.lockouts.record_success(&organisation.id, user);
+    let stamp = jiff::Timestamp::now();
+    let internal = |e: sled::Error| refuse(ReturnCode::Internal, format!("last-use store: {e}"));
+    let last = state
+        .last_use
+        .get_or_start(&organisation.id, user, stamp)
+        .map_err(internal)?;
+    if let IdleStatus::Deactivated { since } =
+        idle::status(last, service_user.reactivated, access.idle_after, stamp)
+    {
+        tracing::info!(organisation = %organisation.id, kayttajatunnus = %user, %since, "query by a deactivated (idle) service user");
+        return Err(refuse(
+            ReturnCode::BadCredentials,
+            format!(
+                "user deactivated on {since}: unused for {:#}",
+                access.idle_after
+            ),
+        ));
+    }
+    state
+        .last_use
+        .touch(&organisation.id, user, stamp)
+        .map_err(internal)?;
     params
         .get("Loppukayttaja")
-        .ok_or(ReturnCode::MissingEndUser)?;
+        .ok_or_else(|| refuse(ReturnCode::MissingEndUser, "end user missing"))?;
+    let permit = organisation.permit;
+    let gated = match op {
+        Operation::TeeHenkilonTunnistusKysely
+        | Operation::TeeRakennuksenTunnistusKysely
+        | Operation::TeeKiinteistonTunnistusKysely => !permit.identification,
+        Operation::TeeHenkilonPoimintaKysely => !permit.extraction,
+        _ => false,
+    };
+    if gated || !organisation.may_run(service_user, op.name()) {
+        return Err(refuse(
+            ReturnCode::CannotDisclose,
+            format!("operation {} not in the permit", op.name()),
+        ));
+    }
     let product = params
         .get("SoSoNimi")
-        .and_then(|n| products.get(n))
-        .filter(|p| organisation.may_use_product(&normalise(&p.name)))
-        .ok_or(ReturnCode::UnknownProduct)?;
+        .and_then(|n| app.settings.products.get(n))
+        .filter(|p| organisation.may_use_product(service_user, &normalise(&p.name)))
+        .ok_or_else(|| {
+            refuse(
+                ReturnCode::UnknownProduct,
+                "product unknown or not permitted",
+            )
+        })?;
+    let today = helsinki_now().date();
+    if let Err(over) = state
+        .quotas
+        .admit(&organisation.id, organisation.quota, now, today)
+    {
+        return Err(Refusal {
+            code: ReturnCode::Notice,
+            text: Some(QUOTA_TEXT),
+            reason: over.reason().to_string(),
+        });
+    }
     Ok(Authorised {
         organisation: organisation.clone(),
         product,
+        kayttajatunnus: user.to_string(),
     })
 }
 
@@ -158,16 +261,25 @@ fn person_query(
     record.search_key = req
         .search_key()
         .map(|(c, v)| (c.element().to_string(), v.to_string()));
-    let auth = match authorise(caller.organisation.as_ref(), params, &app.settings.products) {
+    let auth = match authorise(
+        app,
+        caller.organisation.as_ref(),
+        Operation::TeeHenkilonTunnusKysely,
+        params,
+    ) {
         Ok(a) => a,
-        Err(code) => {
-            record.return_code = code.code().into();
-            return Ok(refusal(record.product.as_deref().unwrap_or(""), code));
+        Err(refusal) => {
+            record.return_code = refusal.code.code().into();
+            record.refused_because = Some(refusal.reason);
+            return Ok(refusal_document(
+                record.product.as_deref().unwrap_or(""),
+                refusal.code,
+                refusal.text,
+            ));
         }
     };
     record.product = Some(auth.product.name.clone());
-    let found =
-        henkilon_tunnus::apply(&req, &auth.product, &app.registry).map_err(|e| e.to_string())?;
+    let found = henkilon_tunnus::apply(&req, &auth, &app.registry).map_err(|e| e.to_string())?;
     let withhold = found
         .person
         .as_ref()
@@ -189,11 +301,15 @@ fn person_query(
 
 /// A document that carries only a return code (refusals and failures).
 fn refusal(product_name: &str, code: ReturnCode) -> String {
+    refusal_document(product_name, code, None)
+}
+
+fn refusal_document(product_name: &str, code: ReturnCode, text: Option<&str>) -> String {
     let now = helsinki_now();
     render::render(&Answer {
         product_name,
         code,
-        code_text: None,
+        code_text: text,
         criteria: &[],
         person: None,
         now: &now,
@@ -247,6 +363,7 @@ fn new_record(caller: &Caller, interface: &str) -> AuditRecord {
         return_code: String::new(),
         groups: Vec::new(),
         non_disclosure_applied: false,
+        refused_because: None,
         duration_us: 0,
         prev_sha256: String::new(),
     }
