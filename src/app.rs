@@ -4,8 +4,10 @@
 use std::sync::Arc;
 
 use crate::access::AccessState;
+use crate::access::enduser::EndUserChecker;
 use crate::audit::{AuditError, AuditLog};
 use crate::config::{FixtureSource, Settings};
+use crate::metrics::Metrics;
 use crate::registry::fixtures::{FixtureError, Fixtures};
 use crate::registry::store::{Registry, RegistryError};
 
@@ -24,6 +26,8 @@ pub enum OpenError {
     Fixtures(#[from] FixtureError),
     #[error(transparent)]
     Audit(#[from] AuditError),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// Shared state of a running server.
@@ -32,6 +36,9 @@ pub struct App {
     pub db: sled::Db,
     /// Lockouts, quota usage and last-use times: state that outlives config reloads.
     pub access: AccessState,
+    /// Checks end users' certificates sent in queries.
+    pub end_user_certs: EndUserChecker,
+    pub metrics: Metrics,
     pub registry: Registry,
     pub audit: AuditLog,
 }
@@ -53,14 +60,27 @@ impl App {
             path: settings.data_dir.display().to_string(),
             error,
         })?;
+        let end_user_certs = end_user_checker(&settings)?;
         Ok(Arc::new(App {
             settings,
             db,
             access,
+            end_user_certs,
+            metrics: Metrics::default(),
             registry,
             audit,
         }))
     }
+}
+
+/// The end-user certificate checker of the settings' CA and CRLs.
+fn end_user_checker(settings: &Settings) -> Result<EndUserChecker, OpenError> {
+    let tls = &settings.tls;
+    EndUserChecker::new(
+        crate::tls::roots(&tls.ca_pem)?,
+        crate::tls::crls(&tls.crl_pems)?,
+    )
+    .map_err(|message| OpenError::Tls(crate::tls::TlsError::Verifier(message)))
 }
 
 /// Opens the sled database of the settings' data directory.

@@ -20,6 +20,7 @@ pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
 const BUILTIN_CA: &str = include_str!("../certs/ca.pem");
 const BUILTIN_CERT: &str = include_str!("../certs/server.pem");
 const BUILTIN_KEY: &str = include_str!("../certs/server-key.pem");
+const BUILTIN_CRL: &str = include_str!("../certs/ca.crl");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -77,6 +78,9 @@ pub struct RawTls {
     pub ca: PathBuf,
     pub cert: PathBuf,
     pub key: PathBuf,
+    /// CRLs of the CA; client certificates they list are refused at the handshake.
+    #[serde(default)]
+    pub crls: Vec<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -178,6 +182,7 @@ pub struct TlsMaterial {
     pub ca_pem: String,
     pub cert_pem: String,
     pub key_pem: String,
+    pub crl_pems: Vec<String>,
     /// Where it came from, for the start-up message.
     pub origin: String,
 }
@@ -302,6 +307,7 @@ impl Settings {
                 ca_pem: BUILTIN_CA.into(),
                 cert_pem: BUILTIN_CERT.into(),
                 key_pem: BUILTIN_KEY.into(),
+                crl_pems: vec![BUILTIN_CRL.into()],
                 origin: "the committed test PKI (certs/)".into(),
             },
             Some(t) => {
@@ -317,6 +323,7 @@ impl Settings {
                     ca_pem: read(&t.ca)?,
                     cert_pem: read(&t.cert)?,
                     key_pem: read(&t.key)?,
+                    crl_pems: t.crls.iter().map(|p| read(p)).collect::<Result<_, _>>()?,
                     origin: resolve(&t.cert).display().to_string(),
                 }
             }

@@ -23,6 +23,7 @@
 //! - [`products`]: the catalogue of data groups, products, the response renderer.
 //! - [`codes`]: VTJ return codes and search-criterion codes with their texts.
 //! - [`audit`]: the chained, durable audit log with group commit.
+//! - [`metrics`]: in-process counters (refused handshakes, lockouts, quota refusals).
 //! - [`pki`]: generation of the committed test PKI (never used at run time).
 
 #![forbid(unsafe_code)]
@@ -35,6 +36,7 @@ pub mod codes;
 pub mod config;
 pub mod hakuxml;
 pub mod ids;
+pub mod metrics;
 pub mod ops;
 pub mod pki;
 pub mod products;

@@ -203,6 +203,7 @@ async fn daily_quota_refuses_after_the_count() {
     assert!(body.contains("enimmäismäärä"), "{body}");
     assert!(!body.contains("Elävä"));
     assert_eq!(last_refusal(&s).as_deref(), Some("daily quota exceeded"));
+    assert_eq!(s.app.metrics.quota_refusals(), 1);
     s.stop().await;
 }
 

@@ -1,5 +1,6 @@
 //! The one integration-test binary (the 2-core machine links once).
 
+mod certificates;
 mod limits;
 mod permits;
 mod skeleton;

@@ -4,6 +4,7 @@
 //! quotas; plus the runtime state that enforces them (lockouts, quota usage, last use).
 //! Decides; does not parse requests, render answers or write audit records.
 
+pub mod enduser;
 pub mod idle;
 pub mod lockout;
 pub mod password;

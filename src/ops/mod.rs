@@ -102,6 +102,7 @@ pub fn authorise(
                 .record_failure(access.lockout, &organisation.id, user, now)
                 == crate::access::lockout::Failure::Locked
         {
+            app.metrics.user_locked();
             tracing::warn!(organisation = %organisation.id, kayttajatunnus = %user, cooling = ?access.lockout.cooling, "service user locked after repeated wrong passwords");
         }
         return Err(refuse(
@@ -164,6 +165,8 @@ pub fn authorise(
         .quotas
         .admit(&organisation.id, organisation.quota, now, today)
     {
+        app.metrics.quota_refused();
+        tracing::info!(organisation = %organisation.id, reason = over.reason(), "query refused for quota");
         return Err(Refusal {
             code: ReturnCode::Notice,
             text: Some(QUOTA_TEXT),
@@ -279,6 +282,16 @@ fn person_query(
         }
     };
     record.product = Some(auth.product.name.clone());
+    use crate::access::enduser::requested;
+    if let Err(code) = app.end_user_certs.check(
+        requested(params.get("VarmenteenVoimassaolotarkistus")),
+        requested(params.get("VarmenteenSulkulistatarkistus")),
+        params.get("X509Certificate"),
+    ) {
+        record.return_code = code.code().into();
+        record.refused_because = Some("end-user certificate check".into());
+        return Ok(refusal_document(&auth.product.name, code, None));
+    }
     let found = henkilon_tunnus::apply(&req, &auth, &app.registry).map_err(|e| e.to_string())?;
     let withhold = found
         .person
