@@ -61,6 +61,19 @@ impl App {
             error,
         })?;
         let end_user_certs = end_user_checker(&settings)?;
+        // Every configured user's idle period runs from the first time a server sees it.
+        let now = jiff::Timestamp::now();
+        for o in settings.access.organisations() {
+            for u in &o.users {
+                access
+                    .last_use
+                    .get_or_start(&o.id, &u.kayttajatunnus, now)
+                    .map_err(|error| OpenError::Store {
+                        path: settings.data_dir.display().to_string(),
+                        error,
+                    })?;
+            }
+        }
         Ok(Arc::new(App {
             settings,
             db,

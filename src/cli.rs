@@ -64,6 +64,15 @@ pub enum ConfigCommand {
     /// Hash a service user's password for `password_hash` (reads the password from
     /// standard input, so it stays out of the shell history).
     HashPassword,
+    /// Validate a configuration and print who may see what. With a store (`--data`, when
+    /// the server is not running) it also lists idle users deactivated or close to it.
+    Check {
+        /// The configuration file (default: the built-in one).
+        file: Option<PathBuf>,
+        /// Data directory whose last-use times to read.
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
 }
 
 /// Options shared by every command that reads the configuration or the store.
@@ -120,6 +129,39 @@ pub fn main() -> anyhow::Result<()> {
             let password = line.trim_end_matches(['\r', '\n']);
             anyhow::ensure!(!password.is_empty(), "no password on standard input");
             println!("{}", crate::access::password::hash(password)?);
+            Ok(())
+        }
+        Command::Config {
+            command: ConfigCommand::Check { file, data },
+        } => {
+            let settings = match &file {
+                Some(f) => Settings::load(f)?,
+                None => Settings::builtin()?,
+            };
+            println!("{}: valid", settings.source);
+            let dir = data.unwrap_or_else(|| settings.data_dir.clone());
+            let store = if dir.exists() {
+                match sled::open(&dir) {
+                    Ok(db) => Some(crate::access::idle::LastUse::open(&db)?),
+                    Err(e) => {
+                        println!(
+                            "(store {} not readable: {e}; idle status not shown)",
+                            dir.display()
+                        );
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            print!(
+                "{}",
+                crate::access::report::describe(
+                    &settings.access,
+                    store.as_ref(),
+                    jiff::Timestamp::now()
+                )
+            );
             Ok(())
         }
         Command::Certs { out } => {

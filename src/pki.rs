@@ -531,7 +531,14 @@ mod tests {
             .iter()
             .map(|f| root.join(f))
             .collect();
-        for name in ["demo", "other", "auditor", "expired", "no-client-auth", "revoked"] {
+        for name in [
+            "demo",
+            "other",
+            "auditor",
+            "expired",
+            "no-client-auth",
+            "revoked",
+        ] {
             expected.push(root.join(format!("clients/{name}.pem")));
             expected.push(root.join(format!("clients/{name}-key.pem")));
         }

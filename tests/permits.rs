@@ -277,3 +277,108 @@ async fn idle_users_are_deactivated_and_reactivated_by_the_config() {
         s.stop().await;
     }
 }
+
+#[test]
+fn config_check_reports_rights_and_idle_users_and_refuses_plaintext() {
+    use std::process::Command;
+    let exe = env!("CARGO_BIN_EXE_vtj-emulator");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    {
+        let db = sled::open(&data).unwrap();
+        let lu = vtj_emulator::access::idle::LastUse::open(&db).unwrap();
+        let old = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 150);
+        lu.touch("demo", "u1", old).unwrap();
+        lu.touch("demo", "u2", jiff::Timestamp::now()).unwrap();
+        db.flush().unwrap();
+    }
+    let config = format!(
+        "[[organisation]]\nid = \"demo\"\nname = \"D\"\nproducts = [\"PERUSSANOMA 3\"]\n[organisation.permit]\ndeceased = true\n[[organisation.user]]\nkayttajatunnus = \"u1\"\npassword_hash = \"{h}\"\n[[organisation.user]]\nkayttajatunnus = \"u2\"\npassword_hash = \"{h}\"\n",
+        h = pw_hash()
+    );
+    let file = dir.path().join("c.toml");
+    std::fs::write(&file, &config).unwrap();
+    let out = Command::new(exe)
+        .args(["config", "check"])
+        .arg(&file)
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("valid"), "{text}");
+    assert!(text.contains("deceased persons yes"), "{text}");
+    let u1 = text.split("user u1").nth(1).unwrap();
+    assert!(u1.trim_start().starts_with("DEACTIVATED"), "{text}");
+    let u2 = text.split("user u2").nth(1).unwrap();
+    assert!(u2.trim_start().starts_with("active"), "{text}");
+
+    std::fs::write(
+        &file,
+        config.replace(
+            &format!("password_hash = \"{}\"", pw_hash()),
+            "password = \"pw\"",
+        ),
+    )
+    .unwrap();
+    let out = Command::new(exe)
+        .args(["config", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("plaintext passwords are not accepted") && err.contains("c.toml: line"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn identification_and_extraction_need_their_permit_flags() {
+    use vtj_emulator::ops::{
+        authorise,
+        request::{Operation, Params},
+    };
+    use vtj_emulator::soap::SoapVersion;
+    let params = |op: Operation| {
+        let xml = format!(
+            r#"<{o} xmlns="http://tempuri.org/"><SoSoNimi>PERUSSANOMA 3</SoSoNimi><Kayttajatunnus>u1</Kayttajatunnus><Salasana>pw</Salasana><Loppukayttaja>t</Loppukayttaja><HakuXml>x</HakuXml></{o}>"#,
+            o = op.name()
+        );
+        Params::read(
+            op,
+            &vtj_emulator::xml::parse(&xml).unwrap(),
+            SoapVersion::V11,
+        )
+        .unwrap()
+    };
+    let searches = [
+        (Operation::TeeHenkilonTunnistusKysely, "identification"),
+        (Operation::TeeRakennuksenTunnistusKysely, "identification"),
+        (Operation::TeeKiinteistonTunnistusKysely, "identification"),
+        (Operation::TeeHenkilonPoimintaKysely, "extraction"),
+    ];
+    for granted in [false, true] {
+        let flags =
+            format!("[organisation.permit]\nidentification = {granted}\nextraction = {granted}\n");
+        let s = server(&flags, "").await;
+        let org = s.app.settings.access.organisations()[0].clone();
+        for (op, flag) in searches {
+            let r = authorise(&s.app, Some(&org), op, &params(op));
+            match r {
+                Ok(_) => assert!(granted, "{} allowed without {flag}", op.name()),
+                Err(refusal) => {
+                    assert!(!granted, "{} refused with {flag}: {refusal:?}", op.name());
+                    assert_eq!(refusal.code.code(), "0019");
+                }
+            }
+        }
+        s.stop().await;
+    }
+}

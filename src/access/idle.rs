@@ -76,6 +76,11 @@ impl LastUse {
         Ok(now)
     }
 
+    /// The recorded last use (or first sighting), without recording anything.
+    pub fn get(&self, org: &str, user: &str) -> sled::Result<Option<Timestamp>> {
+        Ok(self.tree.get(key(org, user))?.and_then(|v| decode(&v)))
+    }
+
     pub fn touch(&self, org: &str, user: &str, now: Timestamp) -> sled::Result<()> {
         self.tree.insert(key(org, user), encode(now)).map(|_| ())
     }

@@ -9,6 +9,7 @@ pub mod idle;
 pub mod lockout;
 pub mod password;
 pub mod quota;
+pub mod report;
 
 use std::sync::Arc;
 
