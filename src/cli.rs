@@ -31,6 +31,12 @@ pub enum Command {
         /// Address to listen on (overrides the config).
         #[arg(long)]
         listen: Option<SocketAddr>,
+        /// Address of the plain-HTTP monitoring listener, or "off" (overrides the config).
+        #[arg(long, value_name = "ADDR|off")]
+        monitor_listen: Option<String>,
+        /// Log format on standard error.
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
     },
     /// Read the audit log (with the server stopped: sled admits one process).
     Audit {
@@ -48,6 +54,14 @@ pub enum Command {
         #[arg(long, default_value = "certs")]
         out: PathBuf,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,12 +116,28 @@ impl StoreArgs {
 pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { store, listen } => {
+        Command::Serve {
+            store,
+            listen,
+            monitor_listen,
+            log_format,
+        } => {
             let mut settings = store.settings()?;
             if let Some(l) = listen {
                 settings.listen = l;
             }
-            serve(settings)
+            match monitor_listen.as_deref() {
+                None => {}
+                Some("off") => settings.monitor_listen = None,
+                Some(m) => {
+                    settings.monitor_listen = Some(
+                        m.parse()
+                            .with_context(|| format!("--monitor-listen {m:?}"))?,
+                    );
+                    settings.monitor_required = true;
+                }
+            }
+            serve(settings, log_format)
         }
         Command::Audit {
             command: AuditCommand::List { store },
@@ -174,14 +204,27 @@ pub fn main() -> anyhow::Result<()> {
     }
 }
 
-fn serve(settings: Settings) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
+/// Prints a line to standard output, ignoring a closed pipe: a server must not fail
+/// because nobody reads its start-up messages.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+fn serve(settings: Settings, log_format: LogFormat) -> anyhow::Result<()> {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+        .with_env_filter(filter);
+    match log_format {
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(settings.listen)
@@ -192,12 +235,33 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         let source = settings.source.clone();
         let data = settings.data_dir.display().to_string();
         let app = App::open(settings)?;
-        println!("vtj-emulator listening on https://{addr}{}", crate::server::SOSO_PATH);
-        println!("  configuration: {source}; store: {data}; server certificate: {tls_origin}");
-        println!("  clients need a certificate from the configured CA, e.g. certs/clients/demo.pem + certs/clients/demo-key.pem");
-        println!("  WSDL: https://{addr}{}?wsdl", crate::server::SOSO_PATH);
-        crate::server::run(listener, app, shutdown_signal()).await?;
-        println!("vtj-emulator stopped");
+        say!("vtj-emulator listening on https://{addr}{}", crate::server::SOSO_PATH);
+        say!("  configuration: {source}; store: {data}; server certificate: {tls_origin}");
+        say!("  clients need a certificate from the configured CA, e.g. certs/clients/demo.pem + certs/clients/demo-key.pem");
+        say!("  WSDL: https://{addr}{}?wsdl", crate::server::SOSO_PATH);
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop_tx.send(true);
+        });
+        let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        if let Some(m) = app.settings.monitor_listen {
+            match tokio::net::TcpListener::bind(m).await {
+                Ok(monitor) => {
+                    let at = monitor.local_addr()?;
+                    say!("  monitoring: http://{at}/metrics, /healthz, /readyz");
+                    tokio::spawn(crate::monitor::run(monitor, app.clone(), stopped(stop_rx.clone())));
+                }
+                Err(e) if !app.settings.monitor_required => {
+                    tracing::warn!(address = %m, error = %e, "the default monitoring address is taken: running without /metrics (set server.monitor_listen)");
+                }
+                Err(e) => return Err(e).with_context(|| format!("cannot listen on {m} (monitor)")),
+            }
+        }
+        crate::server::run(listener, app, stopped(stop_rx)).await?;
+        say!("vtj-emulator stopped");
         Ok(())
     })
 }

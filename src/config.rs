@@ -64,6 +64,8 @@ pub struct RawAccess {
 #[serde(deny_unknown_fields)]
 pub struct RawServer {
     pub listen: Option<String>,
+    /// The plain-HTTP monitoring listener; "off" disables it.
+    pub monitor_listen: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub max_body_bytes: Option<usize>,
     pub handshake_timeout_secs: Option<u64>,
@@ -226,6 +228,11 @@ impl Default for Limits {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
+    /// The monitoring listener (`/metrics`, `/healthz`, `/readyz`), if any.
+    pub monitor_listen: Option<SocketAddr>,
+    /// True when the monitoring address was configured (a bind failure is then fatal;
+    /// the default address only warns).
+    pub monitor_required: bool,
     pub data_dir: PathBuf,
     pub limits: Limits,
     pub tls: TlsMaterial,
@@ -273,6 +280,18 @@ impl Settings {
         let listen: SocketAddr = listen
             .parse()
             .map_err(|e| invalid(format!("server.listen {listen:?}: {e}")))?;
+        let monitor_listen =
+            match raw
+                .server
+                .monitor_listen
+                .as_deref()
+                .unwrap_or("127.0.0.1:9090")
+            {
+                "off" => None,
+                m => Some(m.parse::<SocketAddr>().map_err(|e| {
+                    invalid(format!("server.monitor_listen {m:?}: {e} (or \"off\")"))
+                })?),
+            };
         let data_dir = raw
             .server
             .data_dir
@@ -498,6 +517,8 @@ impl Settings {
 
         Ok(Settings {
             listen,
+            monitor_listen,
+            monitor_required: raw.server.monitor_listen.is_some(),
             data_dir,
             limits,
             tls,

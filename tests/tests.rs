@@ -2,6 +2,7 @@
 
 mod certificates;
 mod limits;
+mod monitoring;
 mod permits;
 mod skeleton;
 mod util;

@@ -350,6 +350,26 @@ async fn fault_answer(
 /// Appends the record; the caller answers only after this returns.
 async fn commit(app: &App, caller: &Caller, mut record: AuditRecord) -> Result<(), ()> {
     record.duration_us = caller.received.elapsed().as_micros() as u64;
+    let organisation = record.organisation.as_deref().unwrap_or("");
+    let product = record.product.as_deref().unwrap_or("");
+    app.metrics.query(
+        &record.operation,
+        product,
+        organisation,
+        &record.return_code,
+        record.duration_us as f64 / 1e6,
+    );
+    // No identity codes or passwords at info level: the search key only at debug.
+    tracing::info!(
+        request_id = %caller.request_id,
+        organisation,
+        operation = %record.operation,
+        product,
+        code = %record.return_code,
+        duration_us = record.duration_us,
+        "query"
+    );
+    tracing::debug!(request_id = %caller.request_id, search_key = ?record.search_key, "query key");
     match app.audit.append(record).await {
         Ok(_) => Ok(()),
         Err(e) => {
