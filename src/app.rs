@@ -3,8 +3,11 @@
 
 use std::sync::Arc;
 
+use crate::access::AccessState;
+use crate::access::enduser::EndUserChecker;
 use crate::audit::{AuditError, AuditLog};
 use crate::config::{FixtureSource, Settings};
+use crate::metrics::Metrics;
 use crate::registry::fixtures::{FixtureError, Fixtures};
 use crate::registry::store::{Registry, RegistryError};
 
@@ -25,12 +28,19 @@ pub enum OpenError {
     Audit(#[from] AuditError),
     #[error("a served WSDL's request schema: {0}")]
     Schema(#[from] crate::soap::schema::SchemaError),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// Shared state of a running server.
 pub struct App {
     pub settings: Settings,
     pub db: sled::Db,
+    /// Lockouts, quota usage and last-use times: state that outlives config reloads.
+    pub access: AccessState,
+    /// Checks end users' certificates sent in queries.
+    pub end_user_certs: EndUserChecker,
+    pub metrics: Metrics,
     pub registry: Registry,
     pub audit: AuditLog,
 }
@@ -49,13 +59,44 @@ impl App {
         let n = fixtures.import(&registry)?;
         tracing::info!(persons = n, total = registry.len(), "fixtures imported");
         let audit = AuditLog::open(&db)?;
+        let access = AccessState::open(&db).map_err(|error| OpenError::Store {
+            path: settings.data_dir.display().to_string(),
+            error,
+        })?;
+        let end_user_certs = end_user_checker(&settings)?;
+        // Every configured user's idle period runs from the first time a server sees it.
+        let now = jiff::Timestamp::now();
+        for o in settings.access.organisations() {
+            for u in &o.users {
+                access
+                    .last_use
+                    .get_or_start(&o.id, &u.kayttajatunnus, now)
+                    .map_err(|error| OpenError::Store {
+                        path: settings.data_dir.display().to_string(),
+                        error,
+                    })?;
+            }
+        }
         Ok(Arc::new(App {
             settings,
             db,
+            access,
+            end_user_certs,
+            metrics: Metrics::default(),
             registry,
             audit,
         }))
     }
+}
+
+/// The end-user certificate checker of the settings' CA and CRLs.
+fn end_user_checker(settings: &Settings) -> Result<EndUserChecker, OpenError> {
+    let tls = &settings.tls;
+    EndUserChecker::new(
+        crate::tls::roots(&tls.ca_pem)?,
+        crate::tls::crls(&tls.crl_pems)?,
+    )
+    .map_err(|message| OpenError::Tls(crate::tls::TlsError::Verifier(message)))
 }
 
 /// Opens the sled database of the settings' data directory.

@@ -31,11 +31,22 @@ pub enum Command {
         /// Address to listen on (overrides the config).
         #[arg(long)]
         listen: Option<SocketAddr>,
+        /// Address of the plain-HTTP monitoring listener, or "off" (overrides the config).
+        #[arg(long, value_name = "ADDR|off")]
+        monitor_listen: Option<String>,
+        /// Log format on standard error.
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
     },
     /// Read the audit log (with the server stopped: sled admits one process).
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Check configurations and prepare their values.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
     },
     /// Regenerate the test PKI (test use only; overwrites the files).
     Certs {
@@ -45,12 +56,36 @@ pub enum Command {
     },
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Print every record as a JSON line.
     List {
         #[command(flatten)]
         store: StoreArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Hash a service user's password for `password_hash` (reads the password from
+    /// standard input, so it stays out of the shell history).
+    HashPassword,
+    /// Validate a configuration and print who may see what. With a store (`--data`, when
+    /// the server is not running) it also lists idle users deactivated or close to it.
+    Check {
+        /// The configuration file (default: the built-in one).
+        file: Option<PathBuf>,
+        /// Data directory whose last-use times to read.
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
     },
 }
 
@@ -81,12 +116,28 @@ impl StoreArgs {
 pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { store, listen } => {
+        Command::Serve {
+            store,
+            listen,
+            monitor_listen,
+            log_format,
+        } => {
             let mut settings = store.settings()?;
             if let Some(l) = listen {
                 settings.listen = l;
             }
-            serve(settings)
+            match monitor_listen.as_deref() {
+                None => {}
+                Some("off") => settings.monitor_listen = None,
+                Some(m) => {
+                    settings.monitor_listen = Some(
+                        m.parse()
+                            .with_context(|| format!("--monitor-listen {m:?}"))?,
+                    );
+                    settings.monitor_required = true;
+                }
+            }
+            serve(settings, log_format)
         }
         Command::Audit {
             command: AuditCommand::List { store },
@@ -100,6 +151,49 @@ pub fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Config {
+            command: ConfigCommand::HashPassword,
+        } => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            anyhow::ensure!(!password.is_empty(), "no password on standard input");
+            println!("{}", crate::access::password::hash(password)?);
+            Ok(())
+        }
+        Command::Config {
+            command: ConfigCommand::Check { file, data },
+        } => {
+            let settings = match &file {
+                Some(f) => Settings::load(f)?,
+                None => Settings::builtin()?,
+            };
+            println!("{}: valid", settings.source);
+            let dir = data.unwrap_or_else(|| settings.data_dir.clone());
+            let store = if dir.exists() {
+                match sled::open(&dir) {
+                    Ok(db) => Some(crate::access::idle::LastUse::open(&db)?),
+                    Err(e) => {
+                        println!(
+                            "(store {} not readable: {e}; idle status not shown)",
+                            dir.display()
+                        );
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            print!(
+                "{}",
+                crate::access::report::describe(
+                    &settings.access,
+                    store.as_ref(),
+                    jiff::Timestamp::now()
+                )
+            );
+            Ok(())
+        }
         Command::Certs { out } => {
             let written = crate::pki::generate_test_pki(&out, &Default::default())?;
             for p in written {
@@ -110,14 +204,27 @@ pub fn main() -> anyhow::Result<()> {
     }
 }
 
-fn serve(settings: Settings) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
+/// Prints a line to standard output, ignoring a closed pipe: a server must not fail
+/// because nobody reads its start-up messages.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+fn serve(settings: Settings, log_format: LogFormat) -> anyhow::Result<()> {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+        .with_env_filter(filter);
+    match log_format {
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(settings.listen)
@@ -128,12 +235,33 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         let source = settings.source.clone();
         let data = settings.data_dir.display().to_string();
         let app = App::open(settings)?;
-        println!("vtj-emulator listening on https://{addr}{}", crate::server::SOSO_PATH);
-        println!("  configuration: {source}; store: {data}; server certificate: {tls_origin}");
-        println!("  clients need a certificate from the configured CA, e.g. certs/clients/demo.pem + certs/clients/demo-key.pem");
-        println!("  WSDL: https://{addr}{}?wsdl", crate::server::SOSO_PATH);
-        crate::server::run(listener, app, shutdown_signal()).await?;
-        println!("vtj-emulator stopped");
+        say!("vtj-emulator listening on https://{addr}{}", crate::server::SOSO_PATH);
+        say!("  configuration: {source}; store: {data}; server certificate: {tls_origin}");
+        say!("  clients need a certificate from the configured CA, e.g. certs/clients/demo.pem + certs/clients/demo-key.pem");
+        say!("  WSDL: https://{addr}{}?wsdl", crate::server::SOSO_PATH);
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop_tx.send(true);
+        });
+        let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        if let Some(m) = app.settings.monitor_listen {
+            match tokio::net::TcpListener::bind(m).await {
+                Ok(monitor) => {
+                    let at = monitor.local_addr()?;
+                    say!("  monitoring: http://{at}/metrics, /healthz, /readyz");
+                    tokio::spawn(crate::monitor::run(monitor, app.clone(), stopped(stop_rx.clone())));
+                }
+                Err(e) if !app.settings.monitor_required => {
+                    tracing::warn!(address = %m, error = %e, "the default monitoring address is taken: running without /metrics (set server.monitor_listen)");
+                }
+                Err(e) => return Err(e).with_context(|| format!("cannot listen on {m} (monitor)")),
+            }
+        }
+        crate::server::run(listener, app, stopped(stop_rx)).await?;
+        say!("vtj-emulator stopped");
         Ok(())
     })
 }

@@ -20,6 +20,18 @@ pub enum ReturnCode {
     Notice,
     /// 0006: no data with the key (used for keys that cannot name anyone).
     NotFoundByKey,
+    /// 0008: a CRL check was asked for but not performed (no certificate to check).
+    RevocationCheckNotPerformed,
+    /// 0009: a validity check was asked for but not performed (no certificate to check).
+    ValidityCheckNotPerformed,
+    /// 0012: the certificate's validity has ended.
+    CertificateExpired,
+    /// 0013: the certificate is on the revocation list.
+    CertificateRevoked,
+    /// 0014: not a certificate at all.
+    NotACertificate,
+    /// 0015: a certificate not accepted (not from an accepted CA).
+    CertificateNotAccepted,
     /// 0007: the person is dead; data is not returned unless agreed.
     Deceased,
     /// 0018: the person is under 15.
@@ -79,6 +91,12 @@ impl ReturnCode {
             ReturnCode::Notice => "0005",
             ReturnCode::NotFoundByKey => "0006",
             ReturnCode::Deceased => "0007",
+            ReturnCode::RevocationCheckNotPerformed => "0008",
+            ReturnCode::ValidityCheckNotPerformed => "0009",
+            ReturnCode::CertificateExpired => "0012",
+            ReturnCode::CertificateRevoked => "0013",
+            ReturnCode::NotACertificate => "0014",
+            ReturnCode::CertificateNotAccepted => "0015",
             ReturnCode::Under15 => "0018",
             ReturnCode::CannotDisclose => "0019",
             ReturnCode::BadCredentials => "-1500",
@@ -112,6 +130,22 @@ impl ReturnCode {
             ReturnCode::Deceased => {
                 "Haettava henkilö on kuollut, joten tietoja ei voida palauttaa, ellei muuta ole sovittu."
             }
+            ReturnCode::RevocationCheckNotPerformed => {
+                "Kyselysanomassa on pyyntö varmenteen sulkulistatarkistuksesta, mutta sitä ei suoritettu."
+            }
+            ReturnCode::ValidityCheckNotPerformed => {
+                "Kyselysanomassa on pyyntö varmenteen voimassaolotarkistuksesta, mutta sitä ei suoritettu."
+            }
+            ReturnCode::CertificateExpired => {
+                "Varmenteelle suoritetussa voimassaolotarkistuksessa on todettu varmenteen voimassaolon päättyneen."
+            }
+            ReturnCode::CertificateRevoked => {
+                "Varmenteelle suoritetussa sulkulistatarkistuksessa on todettu varmenteen olevan sulkulistalla."
+            }
+            ReturnCode::NotACertificate => {
+                "Varmenne ei ole varmenne ollenkaan tai se ei ole vrk:n hyväksymä."
+            }
+            ReturnCode::CertificateNotAccepted => "Varmenne ei ole vrk:n hyväksymä.",
             ReturnCode::Under15 => "Henkilö on alle 15-vuotias",
             ReturnCode::CannotDisclose => "Tietoja ei voida luovuttaa",
             ReturnCode::BadCredentials => "Virheellinen tunnus/salasana pari",
@@ -196,6 +230,12 @@ mod tests {
             ReturnCode::Notice,
             ReturnCode::NotFoundByKey,
             ReturnCode::Deceased,
+            ReturnCode::RevocationCheckNotPerformed,
+            ReturnCode::ValidityCheckNotPerformed,
+            ReturnCode::CertificateExpired,
+            ReturnCode::CertificateRevoked,
+            ReturnCode::NotACertificate,
+            ReturnCode::CertificateNotAccepted,
             ReturnCode::Under15,
             ReturnCode::CannotDisclose,
             ReturnCode::BadCredentials,

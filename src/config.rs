@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::access::{Access, CertMatcher, Organisation, ServiceUser};
+use crate::access::{
+    Access, CertMatcher, LockoutPolicy, Organisation, PasswordCheck, Permit, Quota, ServiceUser,
+};
+use crate::ops::request::Operation;
 use crate::products::{Products, normalise};
 
 /// The default configuration, compiled in.
@@ -17,6 +20,7 @@ pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
 const BUILTIN_CA: &str = include_str!("../certs/ca.pem");
 const BUILTIN_CERT: &str = include_str!("../certs/server.pem");
 const BUILTIN_KEY: &str = include_str!("../certs/server-key.pem");
+const BUILTIN_CRL: &str = include_str!("../certs/ca.crl");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -40,6 +44,8 @@ pub struct RawConfig {
     pub tls: Option<RawTls>,
     pub fixtures: Option<RawFixtures>,
     #[serde(default)]
+    pub access: RawAccess,
+    #[serde(default)]
     pub organisation: Vec<toml::Spanned<RawOrganisation>>,
     pub xroad: Option<RawXRoad>,
 }
@@ -55,8 +61,21 @@ pub struct RawXRoad {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct RawAccess {
+    /// Wrong passwords in a row that lock a service user.
+    pub lockout_failures: Option<u32>,
+    /// How long a lock lasts.
+    pub lockout_minutes: Option<u64>,
+    /// Unused service users are deactivated after this long (e.g. "4 months").
+    pub idle_after: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RawServer {
     pub listen: Option<String>,
+    /// The plain-HTTP monitoring listener; "off" disables it.
+    pub monitor_listen: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub max_body_bytes: Option<usize>,
     pub handshake_timeout_secs: Option<u64>,
@@ -71,6 +90,9 @@ pub struct RawTls {
     pub ca: PathBuf,
     pub cert: PathBuf,
     pub key: PathBuf,
+    /// CRLs of the CA; client certificates they list are refused at the handshake.
+    #[serde(default)]
+    pub crls: Vec<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,15 +106,64 @@ pub struct RawFixtures {
 pub struct RawOrganisation {
     pub id: String,
     pub name: String,
+    pub business_id: Option<String>,
     #[serde(default)]
     pub certificates: Vec<RawCertMatcher>,
     #[serde(default)]
     pub products: Vec<String>,
+    /// Direct-interface operation names; absent: all of them.
+    pub operations: Option<Vec<String>>,
+    #[serde(default)]
+    pub permit: RawPermit,
+    #[serde(default)]
+    pub quota: RawQuota,
     #[serde(default)]
     pub user: Vec<RawUser>,
     /// X-Road client identifiers (`INSTANCE/CLASS/CODE[/SUBSYSTEM]`) of this organisation.
     #[serde(default)]
     pub xroad_clients: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPermit {
+    #[serde(default)]
+    pub non_disclosure: bool,
+    #[serde(default)]
+    pub deceased: bool,
+    #[serde(default)]
+    pub identification: bool,
+    #[serde(default)]
+    pub extraction: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuota {
+    /// Queries per second (burst of the same size); 0 means unlimited.
+    #[serde(default = "default_per_second")]
+    pub per_second: u32,
+    /// Queries per day (Finnish time); 0 means unlimited.
+    #[serde(default = "default_per_day")]
+    pub per_day: u32,
+}
+
+impl Default for RawQuota {
+    fn default() -> Self {
+        RawQuota {
+            per_second: default_per_second(),
+            per_day: default_per_day(),
+        }
+    }
+}
+
+/// Generous for a test environment, yet far from copying a register.
+fn default_per_second() -> u32 {
+    200
+}
+
+fn default_per_day() -> u32 {
+    100_000
 }
 
 #[derive(Debug, Deserialize)]
@@ -106,7 +177,16 @@ pub struct RawCertMatcher {
 #[serde(deny_unknown_fields)]
 pub struct RawUser {
     pub kayttajatunnus: String,
-    pub password: String,
+    /// argon2id PHC string (`vtj-emulator config hash-password`).
+    pub password_hash: Option<String>,
+    /// Refused: plaintext passwords are not accepted (the field exists to say so clearly).
+    pub password: Option<String>,
+    /// Narrows the organisation's products for this user.
+    pub products: Option<Vec<String>>,
+    /// Narrows the organisation's operations for this user.
+    pub operations: Option<Vec<String>>,
+    /// Reactivates an idle user from this date on (a TOML date: `reactivated = 2026-11-21`).
+    pub reactivated: Option<toml::value::Datetime>,
 }
 
 // ---- the checked settings ----
@@ -117,6 +197,7 @@ pub struct TlsMaterial {
     pub ca_pem: String,
     pub cert_pem: String,
     pub key_pem: String,
+    pub crl_pems: Vec<String>,
     /// Where it came from, for the start-up message.
     pub origin: String,
 }
@@ -185,6 +266,11 @@ impl XRoadSettings {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
+    /// The monitoring listener (`/metrics`, `/healthz`, `/readyz`), if any.
+    pub monitor_listen: Option<SocketAddr>,
+    /// True when the monitoring address was configured (a bind failure is then fatal;
+    /// the default address only warns).
+    pub monitor_required: bool,
     pub data_dir: PathBuf,
     pub limits: Limits,
     pub tls: TlsMaterial,
@@ -233,6 +319,18 @@ impl Settings {
         let listen: SocketAddr = listen
             .parse()
             .map_err(|e| invalid(format!("server.listen {listen:?}: {e}")))?;
+        let monitor_listen =
+            match raw
+                .server
+                .monitor_listen
+                .as_deref()
+                .unwrap_or("127.0.0.1:9090")
+            {
+                "off" => None,
+                m => Some(m.parse::<SocketAddr>().map_err(|e| {
+                    invalid(format!("server.monitor_listen {m:?}: {e} (or \"off\")"))
+                })?),
+            };
         let data_dir = raw
             .server
             .data_dir
@@ -267,6 +365,7 @@ impl Settings {
                 ca_pem: BUILTIN_CA.into(),
                 cert_pem: BUILTIN_CERT.into(),
                 key_pem: BUILTIN_KEY.into(),
+                crl_pems: vec![BUILTIN_CRL.into()],
                 origin: "the committed test PKI (certs/)".into(),
             },
             Some(t) => {
@@ -282,6 +381,7 @@ impl Settings {
                     ca_pem: read(&t.ca)?,
                     cert_pem: read(&t.cert)?,
                     key_pem: read(&t.key)?,
+                    crl_pems: t.crls.iter().map(|p| read(p)).collect::<Result<_, _>>()?,
                     origin: resolve(&t.cert).display().to_string(),
                 }
             }
@@ -327,15 +427,89 @@ impl Settings {
                 };
                 permitted.push(normalise(&product.name));
             }
+            let known_ops = |list: &Vec<String>| -> Result<Vec<String>, ConfigError> {
+                list.iter()
+                    .map(|name| match Operation::from_name(name) {
+                        Some(op) => Ok(op.name().to_string()),
+                        None => Err(bad(format!("operation {name:?} does not exist"))),
+                    })
+                    .collect()
+            };
+            let operations = match &o.operations {
+                Some(list) => known_ops(list)?,
+                None => Operation::ALL
+                    .iter()
+                    .map(|op| op.name().to_string())
+                    .collect(),
+            };
+            if let Some(b) = &o.business_id
+                && !is_business_id(b)
+            {
+                return Err(bad(format!(
+                    "business_id {b:?} is not a valid business id (1234567-8)"
+                )));
+            }
             let mut users: Vec<ServiceUser> = Vec::new();
             for u in &o.user {
-                if u.kayttajatunnus.trim().is_empty() || u.password.is_empty() {
-                    return Err(bad("a user needs a kayttajatunnus and a password".into()));
+                let who = format!("user {:?}", u.kayttajatunnus);
+                if u.kayttajatunnus.trim().is_empty() {
+                    return Err(bad("a user needs a kayttajatunnus".into()));
                 }
+                if u.password.is_some() {
+                    return Err(bad(format!(
+                        "{who}: plaintext passwords are not accepted; hash the password with `vtj-emulator config hash-password` and set password_hash"
+                    )));
+                }
+                let Some(phc) = &u.password_hash else {
+                    return Err(bad(format!("{who}: password_hash is missing")));
+                };
+                let password =
+                    PasswordCheck::from_phc(phc).map_err(|e| bad(format!("{who}: {e}")))?;
                 if users.iter().any(|x| x.kayttajatunnus == u.kayttajatunnus) {
-                    return Err(bad(format!("user {:?} is defined twice", u.kayttajatunnus)));
+                    return Err(bad(format!("{who} is defined twice")));
                 }
-                users.push(ServiceUser::new(u.kayttajatunnus.clone(), &u.password));
+                let products = match &u.products {
+                    None => None,
+                    Some(list) => {
+                        let mut out = Vec::new();
+                        for p in list {
+                            let n = normalise(p);
+                            if !permitted.contains(&n) {
+                                return Err(bad(format!(
+                                    "{who}: product {p:?} is not among the organisation's products"
+                                )));
+                            }
+                            out.push(n);
+                        }
+                        Some(out)
+                    }
+                };
+                let user_ops = match &u.operations {
+                    None => None,
+                    Some(list) => {
+                        let list = known_ops(list)?;
+                        if let Some(op) = list.iter().find(|op| !operations.contains(op)) {
+                            return Err(bad(format!(
+                                "{who}: operation {op:?} is not among the organisation's operations"
+                            )));
+                        }
+                        Some(list)
+                    }
+                };
+                let reactivated = match &u.reactivated {
+                    None => None,
+                    Some(dt) => Some(
+                        reactivation(dt)
+                            .map_err(|m| bad(format!("{who}: reactivated {dt}: {m}")))?,
+                    ),
+                };
+                users.push(ServiceUser {
+                    kayttajatunnus: u.kayttajatunnus.clone(),
+                    password,
+                    products,
+                    operations: user_ops,
+                    reactivated,
+                });
             }
             for c in &o.xroad_clients {
                 let parts: Vec<&str> = c.split('/').collect();
@@ -351,11 +525,24 @@ impl Settings {
                 }
                 xroad_clients.push((c.clone(), o.id.clone()));
             }
+            let nonzero = |n: u32| (n > 0).then_some(n);
             organisations.push(Organisation {
                 id: o.id.clone(),
                 name: o.name.clone(),
+                business_id: o.business_id.clone(),
                 certificates,
                 products: permitted,
+                operations,
+                permit: Permit {
+                    non_disclosure: o.permit.non_disclosure,
+                    deceased: o.permit.deceased,
+                    identification: o.permit.identification,
+                    extraction: o.permit.extraction,
+                },
+                quota: Quota {
+                    per_second: nonzero(o.quota.per_second),
+                    per_day: nonzero(o.quota.per_day),
+                },
                 users,
             });
         }
@@ -380,13 +567,37 @@ impl Settings {
             }
         };
 
+        let mut access = Access::new(organisations);
+        let defaults = LockoutPolicy::default();
+        access.lockout = LockoutPolicy {
+            max_failures: raw
+                .access
+                .lockout_failures
+                .unwrap_or(defaults.max_failures)
+                .max(1),
+            cooling: raw
+                .access
+                .lockout_minutes
+                .map(|m| Duration::from_secs(m * 60))
+                .unwrap_or(defaults.cooling),
+        };
+        if let Some(idle) = &raw.access.idle_after {
+            access.idle_after = idle.parse::<jiff::Span>().map_err(|e| {
+                invalid(format!(
+                    "access.idle_after {idle:?}: {e} (write e.g. \"4 months\")"
+                ))
+            })?;
+        }
+
         Ok(Settings {
             listen,
+            monitor_listen,
+            monitor_required: raw.server.monitor_listen.is_some(),
             data_dir,
             limits,
             tls,
             fixtures,
-            access: Access::new(organisations),
+            access,
             products,
             xroad: XRoadSettings {
                 clients: xroad_clients,
@@ -395,6 +606,36 @@ impl Settings {
             source: file.to_string(),
         })
     }
+}
+
+/// The start (Finnish time) of the date a TOML `reactivated` value names.
+fn reactivation(dt: &toml::value::Datetime) -> Result<jiff::Timestamp, String> {
+    let d = dt.date.ok_or("write a date, e.g. 2026-11-21")?;
+    let date = jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8)
+        .map_err(|e| e.to_string())?;
+    let tz = jiff::tz::TimeZone::get("Europe/Helsinki").unwrap_or(jiff::tz::TimeZone::UTC);
+    date.to_zoned(tz)
+        .map(|z| z.timestamp())
+        .map_err(|e| e.to_string())
+}
+
+/// A Finnish business id `NNNNNNN-C` with its check digit (weights 7, 9, 10, 5, 8, 4, 2).
+fn is_business_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 9 || b[7] != b'-' || !b[..7].iter().chain(&b[8..]).all(u8::is_ascii_digit) {
+        return false;
+    }
+    let sum: u32 = b[..7]
+        .iter()
+        .zip([7, 9, 10, 5, 8, 4, 2])
+        .map(|(d, w)| (d - b'0') as u32 * w)
+        .sum();
+    let check = match sum % 11 {
+        0 => 0,
+        1 => return false,
+        r => 11 - r,
+    };
+    (b[8] - b'0') as u32 == check
 }
 
 fn parse_fingerprint(s: &str) -> Result<[u8; 32], String> {
@@ -419,6 +660,63 @@ mod tests {
         assert_eq!(s.listen.to_string(), "127.0.0.1:8443");
         assert_eq!(s.data_dir, PathBuf::from("./data"));
         assert_eq!(s.access.organisations()[0].id, "demo");
+    }
+
+    fn org_with_user(user: &str) -> String {
+        format!(
+            "[[organisation]]\nid = \"x\"\nname = \"X\"\nproducts = [\"PERUSSANOMA 3\"]\n\n[[organisation.user]]\nkayttajatunnus = \"u\"\n{user}"
+        )
+    }
+
+    #[test]
+    fn plaintext_passwords_and_bad_hashes_are_refused() {
+        let err = Settings::from_toml(&org_with_user("password = \"demo\"\n"), "c.toml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("plaintext passwords are not accepted"),
+            "{err}"
+        );
+        assert!(err.contains("hash-password"), "{err}");
+        assert!(err.contains("line 1"), "{err}");
+        let err = Settings::from_toml(&org_with_user("password_hash = \"demo\"\n"), "c.toml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("argon2"), "{err}");
+        let err = Settings::from_toml(&org_with_user(""), "c.toml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("password_hash is missing"), "{err}");
+    }
+
+    #[test]
+    fn rights_must_name_what_exists_and_what_the_organisation_has() {
+        let h = crate::access::password::hash("pw").unwrap();
+        let user = |extra: &str| org_with_user(&format!("password_hash = \"{h}\"\n{extra}"));
+        let ok = Settings::from_toml(&user("reactivated = 2026-01-01\n"), "c.toml", None).unwrap();
+        assert!(ok.access.organisations()[0].users[0].reactivated.is_some());
+        let err = Settings::from_toml(&user("operations = [\"TeeNothing\"]\n"), "c.toml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("\"TeeNothing\" does not exist"), "{err}");
+        let err = Settings::from_toml(&user("products = [\"OPHREK\"]\n"), "c.toml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("not among the organisation's products"),
+            "{err}"
+        );
+        let bad_id = org_with_user(&format!("password_hash = \"{h}\"\n"))
+            .replace("name = \"X\"", "name = \"X\"\nbusiness_id = \"1234567-8\"");
+        let err = Settings::from_toml(&bad_id, "c.toml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("business_id"), "{err}");
+        assert!(is_business_id("0245437-2"), "DVV's own business id");
+        let err = Settings::from_toml("[access]\nidle_after = \"soon\"\n", "c.toml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("access.idle_after"), "{err}");
     }
 
     #[test]

@@ -25,6 +25,9 @@
 //! - [`products`]: the catalogue of data groups, products, the response renderer.
 //! - [`codes`]: VTJ return codes and search-criterion codes with their texts.
 //! - [`audit`]: the chained, durable audit log with group commit.
+//! - [`metrics`]: in-process metrics (queries, latency, refused handshakes, lockouts,
+//!   quota refusals) and their Prometheus text.
+//! - [`monitor`]: the plain-HTTP monitoring listener (`/metrics`, `/healthz`, `/readyz`).
 //! - [`pki`]: generation of the committed test PKI (never used at run time).
 
 #![forbid(unsafe_code)]
@@ -37,6 +40,8 @@ pub mod codes;
 pub mod config;
 pub mod hakuxml;
 pub mod ids;
+pub mod metrics;
+pub mod monitor;
 pub mod ops;
 pub mod pki;
 pub mod products;

@@ -19,9 +19,10 @@ use std::time::Duration;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
-    SanType,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, CertifiedIssuer,
+    DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair,
+    KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, RevocationReason, RevokedCertParams, SanType,
+    SerialNumber,
 };
 
 /// Subject common name of the trusted test CA.
@@ -91,6 +92,8 @@ pub struct ClientSpec {
     pub validity: Option<ValidityPeriod>,
     /// `true`: EKU `clientAuth`. `false`: EKU `serverAuth` only (a negative-test certificate).
     pub client_auth: bool,
+    /// Listed as revoked in the CA's CRL (`ca.crl`).
+    pub revoked: bool,
 }
 
 impl ClientSpec {
@@ -106,6 +109,7 @@ impl ClientSpec {
             common_name: common_name.into(),
             validity: None,
             client_auth: true,
+            revoked: false,
         }
     }
 }
@@ -145,6 +149,11 @@ impl Default for PkiOptions {
                     client_auth: false,
                     ..demo.clone()
                 },
+                ClientSpec {
+                    name: "revoked".into(),
+                    revoked: true,
+                    ..demo.clone()
+                },
             ],
             untrusted_client: ClientSpec {
                 name: "client".into(),
@@ -182,6 +191,7 @@ pub fn generate_test_pki(dir: &Path, opts: &PkiOptions) -> Result<Vec<PathBuf>, 
         out.write(&clients.join(format!("{}.pem", spec.name)), &pem)?;
         out.write(&clients.join(format!("{}-key.pem", spec.name)), &key)?;
     }
+    out.write(&dir.join("ca.crl"), &crl(&ca, opts)?)?;
 
     let untrusted = dir.join("untrusted");
     let rogue_ca = new_ca(
@@ -314,12 +324,54 @@ fn client_cert(
 ) -> Result<(String, String), PkiError> {
     let validity = spec.validity.unwrap_or(default_validity);
     let mut params = leaf_params(&spec.common_name, &spec.organisation, validity);
+    if spec.revoked {
+        params.serial_number = Some(revoked_serial(&spec.name));
+    }
     params.extended_key_usages = vec![if spec.client_auth {
         ExtendedKeyUsagePurpose::ClientAuth
     } else {
         ExtendedKeyUsagePurpose::ServerAuth
     }];
     sign_leaf(&params, ca)
+}
+
+/// The serial number of a client certificate that the CRL names: fixed per name, so the
+/// CRL and the certificate agree.
+fn revoked_serial(name: &str) -> SerialNumber {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("vtj-emulator revoked {name}").as_bytes());
+    // 16 bytes with the top bit clear: a positive serial well under 20 octets.
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    bytes[0] &= 0x7f;
+    SerialNumber::from_slice(&bytes)
+}
+
+/// The CA's CRL (PEM), listing every client marked `revoked`.
+fn crl(ca: &Issuer<'_, KeyPair>, opts: &PkiOptions) -> Result<String, PkiError> {
+    let mut params = leaf_params("crl", CA_ORGANISATION, opts.validity);
+    set_validity(&mut params, opts.validity);
+    let revoked_certs = opts
+        .clients
+        .iter()
+        .filter(|c| c.revoked)
+        .map(|c| RevokedCertParams {
+            serial_number: revoked_serial(&c.name),
+            revocation_time: params.not_before,
+            reason_code: Some(RevocationReason::KeyCompromise),
+            invalidity_date: None,
+        })
+        .collect();
+    let crl = CertificateRevocationListParams {
+        this_update: params.not_before,
+        next_update: params.not_after,
+        crl_number: SerialNumber::from(1u64),
+        issuing_distribution_point: None,
+        revoked_certs,
+        key_identifier_method: KeyIdMethod::Sha256,
+    }
+    .signed_by(ca)?;
+    Ok(crl.pem()?)
 }
 
 fn dn(common_name: &str, organisation: &str) -> DistinguishedName {
@@ -359,10 +411,10 @@ fn readme(opts: &PkiOptions) -> String {
     let mut clients = String::new();
     for c in &opts.clients {
         let validity = c.validity.unwrap_or(opts.validity);
-        let eku = if c.client_auth {
-            "clientAuth"
-        } else {
-            "serverAuth only"
+        let eku = match (c.client_auth, c.revoked) {
+            (true, false) => "clientAuth",
+            (true, true) => "clientAuth; revoked in `ca.crl`",
+            (false, _) => "serverAuth only",
         };
         clients.push_str(&format!(
             "| `clients/{}.pem` | CN={}, O={} | {} | {} .. {} |\n",
@@ -380,6 +432,7 @@ fn readme(opts: &PkiOptions) -> String {
          | File | Subject | EKU | Validity |\n|---|---|---|---|\n\
          | `ca.pem` | CN={CA_COMMON_NAME}, O={CA_ORGANISATION}, C=FI | CA | {nb} .. {na} |\n\
          | `server.pem` | CN=localhost; SAN localhost, 127.0.0.1, ::1 | serverAuth | {nb} .. {na} |\n\
+         | `ca.crl` | the CA's certificate revocation list | | {nb} .. {na} |\n\
          {clients}\
          | `untrusted/client.pem` | CN={ucn}, O={uo}; issued by `untrusted/ca.pem` \
          ({UNTRUSTED_CA_COMMON_NAME}), which must not be trusted | clientAuth | {nb} .. {na} |\n",
@@ -478,10 +531,18 @@ mod tests {
             .iter()
             .map(|f| root.join(f))
             .collect();
-        for name in ["demo", "other", "auditor", "expired", "no-client-auth"] {
+        for name in [
+            "demo",
+            "other",
+            "auditor",
+            "expired",
+            "no-client-auth",
+            "revoked",
+        ] {
             expected.push(root.join(format!("clients/{name}.pem")));
             expected.push(root.join(format!("clients/{name}-key.pem")));
         }
+        expected.push(root.join("ca.crl"));
         for f in [
             "untrusted/ca.pem",
             "untrusted/client.pem",

@@ -42,7 +42,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), TlsError> {
     let tls = &app.settings.tls;
-    let config = tls::server_config(&tls.ca_pem, &tls.cert_pem, &tls.key_pem)?;
+    let config = tls::server_config(&tls.ca_pem, &tls.cert_pem, &tls.key_pem, &tls.crl_pems)?;
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let limits = app.settings.limits;
     let slots = Arc::new(Semaphore::new(limits.max_connections));
@@ -76,10 +76,13 @@ pub async fn run(
             {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => {
-                    tracing::info!(%remote, error = %e, "TLS handshake refused");
+                    let reason = crate::metrics::handshake_reason(&e);
+                    app.metrics.handshake_failed(reason);
+                    tracing::info!(%remote, reason, error = %e, "TLS handshake refused");
                     return;
                 }
                 Err(_) => {
+                    app.metrics.handshake_failed("timeout");
                     tracing::info!(%remote, "TLS handshake timed out");
                     return;
                 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer, ServerName};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
 use sha2::{Digest, Sha256};
@@ -55,7 +55,29 @@ fn key(pem: &str, what: &'static str) -> Result<PrivateKeyDer<'static>, TlsError
     })
 }
 
-fn roots(ca_pem: &str) -> Result<RootCertStore, TlsError> {
+/// Parses PEM CRLs.
+pub fn crls(pems: &[String]) -> Result<Vec<CertificateRevocationListDer<'static>>, TlsError> {
+    let mut out = Vec::new();
+    for pem in pems {
+        let found = CertificateRevocationListDer::pem_slice_iter(pem.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| TlsError::Pem {
+                what: "CRL",
+                message: e.to_string(),
+            })?;
+        if found.is_empty() {
+            return Err(TlsError::Pem {
+                what: "CRL",
+                message: "no PEM CRL found".into(),
+            });
+        }
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// The trust anchors of a PEM CA bundle.
+pub fn roots(ca_pem: &str) -> Result<RootCertStore, TlsError> {
     let mut roots = RootCertStore::empty();
     for c in certs(ca_pem, "CA certificate")? {
         roots.add(c)?;
@@ -63,15 +85,18 @@ fn roots(ca_pem: &str) -> Result<RootCertStore, TlsError> {
     Ok(roots)
 }
 
-/// The server configuration: client certificates signed by `ca_pem` are mandatory.
+/// The server configuration: client certificates signed by `ca_pem` are mandatory, and
+/// those the CRLs list are refused.
 pub fn server_config(
     ca_pem: &str,
     cert_pem: &str,
     key_pem: &str,
+    crl_pems: &[String],
 ) -> Result<ServerConfig, TlsError> {
     let provider = provider();
     let verifier =
         WebPkiClientVerifier::builder_with_provider(Arc::new(roots(ca_pem)?), provider.clone())
+            .with_crls(crls(crl_pems)?)
             .build()
             .map_err(|e| TlsError::Verifier(e.to_string()))?;
     let mut config = ServerConfig::builder_with_provider(provider)

@@ -24,7 +24,7 @@ xroad_clients = ["FI-TEST/MUN/0101263-6/evaka-test", "FI-DEV/COM/1111111-1/e-ide
 
 [[organisation.user]]
 kayttajatunnus = "demo"
-password = "demo"
+password_hash = "{DEMO_PASSWORD_HASH}"
 "#
     )
 }

@@ -1,9 +1,12 @@
 //! The one integration-test binary (the 2-core machine links once).
 
+mod certificates;
 mod golden;
 mod interop;
 mod limits;
+mod monitoring;
 mod operations;
+mod permits;
 mod protocol;
 mod skeleton;
 mod util;

@@ -15,6 +15,9 @@ use vtj_emulator::app::App;
 use vtj_emulator::config::Settings;
 use vtj_emulator::xml::{self, Element};
 
+/// The committed argon2id hash of the demo password `demo` (as in config/default.toml).
+pub const DEMO_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$prefpFGYa51/CXvNquUPMg$qeW/I1C9rHd17xtcwK0guot7fX/7Nom1AqDjxSUNlR4";
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -52,7 +55,19 @@ impl TestServer {
     pub async fn start_with(settings: Settings, dir: tempfile::TempDir) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = App::open(settings).unwrap();
+        // A server stopped a moment ago may still hold the store (its audit writer lets go
+        // when its last handle drops): retry briefly, as a restart would.
+        let mut tries = 0;
+        let app = loop {
+            match App::open(settings.clone()) {
+                Ok(app) => break app,
+                Err(vtj_emulator::app::OpenError::Store { .. }) if tries < 50 => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("cannot open the app: {e}"),
+            }
+        };
         let (tx, rx) = oneshot::channel::<()>();
         let server_app = app.clone();
         let task = tokio::spawn(async move {

@@ -49,6 +49,11 @@ impl AuditLog {
         Ok(AuditLog { tx })
     }
 
+    /// True while the writer task runs.
+    pub fn is_open(&self) -> bool {
+        !self.tx.is_closed()
+    }
+
     /// Appends a record and returns its sequence number once it is on disk.
     pub async fn append(&self, record: AuditRecord) -> Result<u64, AuditError> {
         let (reply, rx) = oneshot::channel();
@@ -144,6 +149,7 @@ mod tests {
             return_code: "0000".into(),
             groups: vec![],
             non_disclosure_applied: false,
+            refused_because: None,
             duration_us: 1,
             prev_sha256: String::new(),
         }

@@ -35,6 +35,9 @@ pub struct AuditRecord {
     pub groups: Vec<String>,
     /// Non-disclosure (turvakielto) withheld location data from this answer.
     pub non_disclosure_applied: bool,
+    /// Why the query was refused before any search (lock, idle user, permit, quota …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_because: Option<String>,
     /// Microseconds from request received to response ready.
     pub duration_us: u64,
     /// SHA-256 (hex) of the previous record's stored bytes; empty for the first record.

@@ -47,12 +47,13 @@ pub struct Found {
     pub person: Option<(Person, Related)>,
 }
 
-/// Runs the query for an authenticated organisation.
+/// Runs the query for an authorised organisation.
 pub fn apply(
     req: &Request,
-    product: &Product,
+    auth: &Authorised,
     registry: &Registry,
 ) -> Result<Found, RegistryError> {
+    let product: &Product = &auth.product;
     let Some((used, value)) = req.search_key() else {
         return Ok(Found {
             code: ReturnCode::Notice,
@@ -77,6 +78,13 @@ pub fn apply(
         Some(Lookup::NotFound) => (ReturnCode::NotFound, CriterionCode::NotFound, None),
         Some(Lookup::Found(p)) => (ReturnCode::Ok, CriterionCode::Found, Some(p)),
         Some(Lookup::Passive(p)) => (ReturnCode::Passivated, CriterionCode::Passive, Some(p)),
+    };
+    // A deceased person's data only for a permit that grants it (0007 otherwise).
+    let (code, person) = match person {
+        Some(p) if p.death_date.is_some() && !auth.organisation.permit.deceased => {
+            (ReturnCode::Deceased, None)
+        }
+        other => (code, other),
     };
     let person = match person {
         Some(p) => {
@@ -152,9 +160,8 @@ fn related(p: &Person, registry: &Registry) -> Result<Related, RegistryError> {
 }
 
 /// Whether non-disclosure withholds location data from this organisation.
-pub fn withhold_location(person: &Person, _org: &Organisation) -> bool {
-    // Until permits carry the turvakielto right (issue 6), no organisation has it.
-    person.non_disclosure.is_some()
+pub fn withhold_location(person: &Person, org: &Organisation) -> bool {
+    person.non_disclosure.is_some() && !org.permit.non_disclosure
 }
 
 /// The view of the found person for rendering.

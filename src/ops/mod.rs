@@ -22,11 +22,12 @@ use jiff::Zoned;
 use jiff::tz::TimeZone;
 
 use crate::access::Organisation;
+use crate::access::idle::{self, IdleStatus};
 use crate::app::App;
 use crate::audit::AuditRecord;
 use crate::codes::ReturnCode;
 use crate::products::render::{self, Answer};
-use crate::products::{Product, Products, normalise};
+use crate::products::{Product, normalise};
 use crate::soap::envelope::{self, Framing};
 use crate::soap::{Fault, SoapVersion};
 use crate::tls::PeerIdentity;
@@ -54,33 +55,138 @@ pub struct Caller {
 pub struct Authorised {
     pub organisation: Arc<Organisation>,
     pub product: Arc<Product>,
+    pub kayttajatunnus: String,
 }
 
-/// The checks every query makes, in the order the service makes them: user id and
-/// password (0004, 0003, -1500), end user (-1904), product and permit (-1900).
+/// A query refused by the shared checks: the code answered, its text if not the standard
+/// one, and the reason kept in the audit record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: ReturnCode,
+    pub text: Option<&'static str>,
+    pub reason: String,
+}
+
+fn deny(code: ReturnCode, reason: impl Into<String>) -> Refusal {
+    Refusal {
+        code,
+        text: None,
+        reason: reason.into(),
+    }
+}
+
+/// The 0005 text of a query refused for quota (the emulator's wording).
+pub const QUOTA_TEXT: &str =
+    "Kyselyjen enimmäismäärä on ylitetty / Det maximala antalet förfrågningar har överskridits";
+
+/// The checks every query makes, in this order: user id (0004), password (0003), lock and
+/// credential pair (-1500), idle deactivation (-1500), end user (-1904), operation and
+/// permit (0019), product (-1900), quota (0005).
 pub fn authorise(
+    app: &App,
     organisation: Option<&Arc<Organisation>>,
+    op: Operation,
     params: &Params,
-    products: &Products,
-) -> Result<Authorised, ReturnCode> {
+) -> Result<Authorised, Refusal> {
+    let access = &app.settings.access;
+    let state = &app.access;
     let user = params
         .get("Kayttajatunnus")
-        .ok_or(ReturnCode::MissingUser)?;
-    let password = params.get("Salasana").ok_or(ReturnCode::MissingPassword)?;
+        .ok_or_else(|| deny(ReturnCode::MissingUser, "user id missing"))?;
+    let password = params
+        .get("Salasana")
+        .ok_or_else(|| deny(ReturnCode::MissingPassword, "password missing"))?;
     let organisation = organisation
-        .filter(|o| o.authenticate(user, password))
-        .ok_or(ReturnCode::BadCredentials)?;
+        .ok_or_else(|| deny(ReturnCode::BadCredentials, "certificate of no organisation"))?;
+    let now = Instant::now();
+    if state.lockouts.is_locked(&organisation.id, user, now) {
+        return Err(deny(
+            ReturnCode::BadCredentials,
+            "user locked after repeated wrong passwords",
+        ));
+    }
+    let Some(service_user) = organisation.authenticate(user, password) else {
+        if organisation.user(user).is_some()
+            && state
+                .lockouts
+                .record_failure(access.lockout, &organisation.id, user, now)
+                == crate::access::lockout::Failure::Locked
+        {
+            app.metrics.user_locked();
+            tracing::warn!(organisation = %organisation.id, kayttajatunnus = %user, cooling = ?access.lockout.cooling, "service user locked after repeated wrong passwords");
+        }
+        return Err(deny(
+            ReturnCode::BadCredentials,
+            "wrong user id or password",
+        ));
+    };
+    state.lockouts.record_success(&organisation.id, user);
+    let stamp = jiff::Timestamp::now();
+    let internal = |e: sled::Error| deny(ReturnCode::Internal, format!("last-use store: {e}"));
+    let last = state
+        .last_use
+        .get_or_start(&organisation.id, user, stamp)
+        .map_err(internal)?;
+    if let IdleStatus::Deactivated { since } =
+        idle::status(last, service_user.reactivated, access.idle_after, stamp)
+    {
+        tracing::info!(organisation = %organisation.id, kayttajatunnus = %user, %since, "query by a deactivated (idle) service user");
+        return Err(deny(
+            ReturnCode::BadCredentials,
+            format!(
+                "user deactivated on {since}: unused for {:#}",
+                access.idle_after
+            ),
+        ));
+    }
+    state
+        .last_use
+        .touch(&organisation.id, user, stamp)
+        .map_err(internal)?;
     params
         .get("Loppukayttaja")
-        .ok_or(ReturnCode::MissingEndUser)?;
+        .ok_or_else(|| deny(ReturnCode::MissingEndUser, "end user missing"))?;
+    let permit = organisation.permit;
+    let gated = match op {
+        Operation::TeeHenkilonTunnistusKysely
+        | Operation::TeeRakennuksenTunnistusKysely
+        | Operation::TeeKiinteistonTunnistusKysely => !permit.identification,
+        Operation::TeeHenkilonPoimintaKysely => !permit.extraction,
+        _ => false,
+    };
+    if gated || !organisation.may_run(service_user, op.name()) {
+        return Err(deny(
+            ReturnCode::CannotDisclose,
+            format!("operation {} not in the permit", op.name()),
+        ));
+    }
     let product = params
         .get("SoSoNimi")
-        .and_then(|n| products.get(n))
-        .filter(|p| organisation.may_use_product(&normalise(&p.name)))
-        .ok_or(ReturnCode::UnknownProduct)?;
+        .and_then(|n| app.settings.products.get(n))
+        .filter(|p| organisation.may_use_product(service_user, &normalise(&p.name)))
+        .ok_or_else(|| {
+            deny(
+                ReturnCode::UnknownProduct,
+                "product unknown or not permitted",
+            )
+        })?;
+    let today = helsinki_now().date();
+    if let Err(over) = state
+        .quotas
+        .admit(&organisation.id, organisation.quota, now, today)
+    {
+        app.metrics.quota_refused();
+        tracing::info!(organisation = %organisation.id, reason = over.reason(), "query refused for quota");
+        return Err(Refusal {
+            code: ReturnCode::Notice,
+            text: Some(QUOTA_TEXT),
+            reason: over.reason().to_string(),
+        });
+    }
     Ok(Authorised {
         organisation: organisation.clone(),
         product,
+        kayttajatunnus: user.to_string(),
     })
 }
 
@@ -205,11 +311,19 @@ pub fn dispatch(
 /// credentials, a missing end user or an unpermitted product get their codes), and an
 /// authorised query is `-1900`, as no product of the permit answers this operation.
 pub fn unserved(app: &App, caller: &Caller, params: &Params, record: &mut AuditRecord) -> String {
-    let code = match authorise(caller.organisation.as_ref(), params, &app.settings.products) {
-        Ok(_) => ReturnCode::UnknownProduct,
-        Err(code) => code,
-    };
-    refuse(record, code)
+    let op = Operation::from_name(&record.operation).expect("dispatch records the operation");
+    match authorise(app, caller.organisation.as_ref(), op, params) {
+        Ok(_) => refuse(record, ReturnCode::UnknownProduct),
+        Err(refusal) => {
+            record.refused_because = Some(refusal.reason);
+            record.return_code = refusal.code.code().into();
+            refusal_document(
+                record.product.as_deref().unwrap_or(""),
+                refusal.code,
+                refusal.text,
+            )
+        }
+    }
 }
 
 /// Records `code` and returns the document that carries only it.
@@ -234,16 +348,35 @@ fn person_query(
     record.search_key = req
         .search_key()
         .map(|(c, v)| (c.element().to_string(), v.to_string()));
-    let auth = match authorise(caller.organisation.as_ref(), params, &app.settings.products) {
+    let auth = match authorise(
+        app,
+        caller.organisation.as_ref(),
+        Operation::TeeHenkilonTunnusKysely,
+        params,
+    ) {
         Ok(a) => a,
-        Err(code) => {
-            record.return_code = code.code().into();
-            return Ok(refusal(record.product.as_deref().unwrap_or(""), code));
+        Err(refusal) => {
+            record.return_code = refusal.code.code().into();
+            record.refused_because = Some(refusal.reason);
+            return Ok(refusal_document(
+                record.product.as_deref().unwrap_or(""),
+                refusal.code,
+                refusal.text,
+            ));
         }
     };
     record.product = Some(auth.product.name.clone());
-    let found =
-        henkilon_tunnus::apply(&req, &auth.product, &app.registry).map_err(|e| e.to_string())?;
+    use crate::access::enduser::requested;
+    if let Err(code) = app.end_user_certs.check(
+        requested(params.get("VarmenteenVoimassaolotarkistus")),
+        requested(params.get("VarmenteenSulkulistatarkistus")),
+        params.get("X509Certificate"),
+    ) {
+        record.return_code = code.code().into();
+        record.refused_because = Some("end-user certificate check".into());
+        return Ok(refusal_document(&auth.product.name, code, None));
+    }
+    let found = henkilon_tunnus::apply(&req, &auth, &app.registry).map_err(|e| e.to_string())?;
     let withhold = found
         .person
         .as_ref()
@@ -266,6 +399,11 @@ fn person_query(
 /// A document that carries only a return code (refusals and failures).
 pub(crate) fn refusal(product_name: &str, code: ReturnCode) -> String {
     refusal_with_text(product_name, code, code.text())
+}
+
+/// A refusal whose text, if any, replaces the code's standard one.
+pub(crate) fn refusal_document(product_name: &str, code: ReturnCode, text: Option<&str>) -> String {
+    refusal_with_text(product_name, code, text.unwrap_or(code.text()))
 }
 
 fn refusal_with_text(product_name: &str, code: ReturnCode, text: &str) -> String {
@@ -301,6 +439,26 @@ pub(crate) async fn fault_answer(
 /// Appends the record; the caller answers only after this returns.
 pub(crate) async fn commit(app: &App, caller: &Caller, mut record: AuditRecord) -> Result<(), ()> {
     record.duration_us = caller.received.elapsed().as_micros() as u64;
+    let organisation = record.organisation.as_deref().unwrap_or("");
+    let product = record.product.as_deref().unwrap_or("");
+    app.metrics.query(
+        &record.operation,
+        product,
+        organisation,
+        &record.return_code,
+        record.duration_us as f64 / 1e6,
+    );
+    // No identity codes or passwords at info level: the search key only at debug.
+    tracing::info!(
+        request_id = %caller.request_id,
+        organisation,
+        operation = %record.operation,
+        product,
+        code = %record.return_code,
+        duration_us = record.duration_us,
+        "query"
+    );
+    tracing::debug!(request_id = %caller.request_id, search_key = ?record.search_key, "query key");
     match app.audit.append(record).await {
         Ok(_) => Ok(()),
         Err(e) => {
@@ -329,6 +487,7 @@ pub(crate) fn new_record(caller: &Caller, interface: &str) -> AuditRecord {
         return_code: String::new(),
         groups: Vec::new(),
         non_disclosure_applied: false,
+        refused_because: None,
         duration_us: 0,
         prev_sha256: String::new(),
     }

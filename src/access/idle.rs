@@ -1,0 +1,148 @@
+//! Idle service users: the last successful use of each `Kayttajatunnus` is kept in the
+//! store (so it survives restarts), and a user unused for the configured period (default
+//! four months, calendar months in Finnish time) is deactivated until an administrator
+//! reactivates it in the config (`reactivated = "YYYY-MM-DD"`).
+
+use jiff::{Span, Timestamp, ToSpan, tz::TimeZone};
+
+const TREE: &str = "access.last_use";
+
+/// Whether a user may still be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdleStatus {
+    /// Active; deactivates at this time unless used before.
+    Active { deactivates_at: Timestamp },
+    /// Deactivated since this time.
+    Deactivated { since: Timestamp },
+}
+
+/// The default idle period.
+pub fn default_idle_after() -> Span {
+    4.months()
+}
+
+/// Decides the status from the last use (or first sighting) and a reactivation time.
+pub fn status(
+    last_use: Timestamp,
+    reactivated: Option<Timestamp>,
+    idle_after: Span,
+    now: Timestamp,
+) -> IdleStatus {
+    let since = reactivated.map_or(last_use, |r| r.max(last_use));
+    let tz = TimeZone::get("Europe/Helsinki").unwrap_or(TimeZone::UTC);
+    let ends = since
+        .to_zoned(tz)
+        .checked_add(idle_after)
+        .map(|z| z.timestamp())
+        .unwrap_or(Timestamp::MAX);
+    if now >= ends {
+        IdleStatus::Deactivated { since: ends }
+    } else {
+        IdleStatus::Active {
+            deactivates_at: ends,
+        }
+    }
+}
+
+/// Last-use times in the store.
+#[derive(Clone)]
+pub struct LastUse {
+    tree: sled::Tree,
+}
+
+fn key(org: &str, user: &str) -> Vec<u8> {
+    let mut k = org.as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(user.as_bytes());
+    k
+}
+
+impl LastUse {
+    pub fn open(db: &sled::Db) -> sled::Result<Self> {
+        Ok(LastUse {
+            tree: db.open_tree(TREE)?,
+        })
+    }
+
+    /// The last use, or when the user was first seen (recorded now if never).
+    pub fn get_or_start(&self, org: &str, user: &str, now: Timestamp) -> sled::Result<Timestamp> {
+        let k = key(org, user);
+        if let Some(v) = self.tree.get(&k)?
+            && let Some(t) = decode(&v)
+        {
+            return Ok(t);
+        }
+        self.tree.insert(k, encode(now))?;
+        Ok(now)
+    }
+
+    /// The recorded last use (or first sighting), without recording anything.
+    pub fn get(&self, org: &str, user: &str) -> sled::Result<Option<Timestamp>> {
+        Ok(self.tree.get(key(org, user))?.and_then(|v| decode(&v)))
+    }
+
+    pub fn touch(&self, org: &str, user: &str, now: Timestamp) -> sled::Result<()> {
+        self.tree.insert(key(org, user), encode(now)).map(|_| ())
+    }
+}
+
+fn encode(t: Timestamp) -> Vec<u8> {
+    t.as_second().to_be_bytes().to_vec()
+}
+
+fn decode(v: &[u8]) -> Option<Timestamp> {
+    let b: [u8; 8] = v.try_into().ok()?;
+    Timestamp::from_second(i64::from_be_bytes(b)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn four_calendar_months_then_deactivated() {
+        let last = ts("2026-01-31T10:00:00Z");
+        let idle = default_idle_after();
+        assert!(matches!(
+            status(last, None, idle, ts("2026-05-30T10:00:00Z")),
+            IdleStatus::Active { .. }
+        ));
+        assert!(matches!(
+            status(last, None, idle, ts("2026-06-01T10:00:00Z")),
+            IdleStatus::Deactivated { .. }
+        ));
+        // Reactivation in the config counts as a fresh start.
+        assert!(matches!(
+            status(
+                last,
+                Some(ts("2026-05-31T00:00:00Z")),
+                idle,
+                ts("2026-06-01T10:00:00Z")
+            ),
+            IdleStatus::Active { .. }
+        ));
+    }
+
+    #[test]
+    fn last_use_survives_reopening_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = ts("2026-03-01T00:00:00Z");
+        {
+            let db = sled::open(dir.path()).unwrap();
+            let lu = LastUse::open(&db).unwrap();
+            assert_eq!(lu.get_or_start("o", "u", t).unwrap(), t);
+            lu.touch("o", "u", ts("2026-03-02T00:00:00Z")).unwrap();
+            db.flush().unwrap();
+        }
+        let db = sled::open(dir.path()).unwrap();
+        let lu = LastUse::open(&db).unwrap();
+        assert_eq!(
+            lu.get_or_start("o", "u", t).unwrap(),
+            ts("2026-03-02T00:00:00Z")
+        );
+    }
+}

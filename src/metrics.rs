@@ -1,0 +1,268 @@
+//! In-process metrics the operator cares about: queries by operation, product, organisation
+//! and return code with latency histograms, refused TLS handshakes by reason, locked
+//! service users and quota refusals, and their Prometheus text form. Counting and
+//! rendering only; serving them is [`crate::monitor`]'s job.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Why a TLS handshake was refused.
+pub fn handshake_reason(e: &std::io::Error) -> &'static str {
+    use rustls::{CertificateError, Error, PeerIncompatible};
+    let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<Error>()) else {
+        return "io";
+    };
+    match tls {
+        Error::NoCertificatesPresented => "no_certificate",
+        Error::InvalidCertificate(c) => match c {
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => "expired",
+            CertificateError::Revoked => "revoked",
+            CertificateError::UnknownIssuer | CertificateError::BadSignature => "unknown_ca",
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+                "wrong_key_usage"
+            }
+            _ => "invalid_certificate",
+        },
+        // A hello without signature_algorithms comes from a client that cannot do TLS 1.2
+        // (TLS 1.0/1.1 define no such extension); rustls checks it before the version.
+        Error::PeerIncompatible(
+            PeerIncompatible::SignatureAlgorithmsExtensionRequired
+            | PeerIncompatible::SupportedVersionsExtensionRequired
+            | PeerIncompatible::Tls12NotOffered
+            | PeerIncompatible::Tls12NotOfferedOrEnabled
+            | PeerIncompatible::Tls13RequiredForQuic,
+        ) => "protocol_version",
+        Error::PeerIncompatible(_) => "incompatible",
+        _ => "other",
+    }
+}
+
+/// Upper bounds (seconds) of the latency histogram buckets.
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+
+#[derive(Debug, Default, Clone)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+impl Histogram {
+    fn observe(&mut self, seconds: f64) {
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if seconds <= *b {
+                self.counts[i] += 1;
+            }
+        }
+        self.count += 1;
+        self.sum += seconds;
+    }
+}
+
+/// (operation, product, organisation, return code)
+type QueryKey = (String, String, String, String);
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    handshake_failures: Mutex<BTreeMap<&'static str, u64>>,
+    lockouts: AtomicU64,
+    quota_refusals: AtomicU64,
+    queries: Mutex<BTreeMap<QueryKey, u64>>,
+    latency: Mutex<BTreeMap<String, Histogram>>,
+}
+
+impl Metrics {
+    pub fn handshake_failed(&self, reason: &'static str) {
+        *self
+            .handshake_failures
+            .lock()
+            .expect("not poisoned")
+            .entry(reason)
+            .or_default() += 1;
+    }
+
+    /// Refused handshakes so far, by reason.
+    pub fn handshake_failures(&self) -> BTreeMap<&'static str, u64> {
+        self.handshake_failures
+            .lock()
+            .expect("not poisoned")
+            .clone()
+    }
+
+    pub fn user_locked(&self) {
+        self.lockouts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn lockouts(&self) -> u64 {
+        self.lockouts.load(Ordering::Relaxed)
+    }
+
+    pub fn quota_refused(&self) {
+        self.quota_refusals.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn quota_refusals(&self) -> u64 {
+        self.quota_refusals.load(Ordering::Relaxed)
+    }
+
+    /// Counts one answered query and its latency.
+    pub fn query(
+        &self,
+        operation: &str,
+        product: &str,
+        organisation: &str,
+        code: &str,
+        seconds: f64,
+    ) {
+        let key = (
+            operation.to_string(),
+            product.to_string(),
+            organisation.to_string(),
+            code.to_string(),
+        );
+        *self
+            .queries
+            .lock()
+            .expect("not poisoned")
+            .entry(key)
+            .or_default() += 1;
+        self.latency
+            .lock()
+            .expect("not poisoned")
+            .entry(operation.to_string())
+            .or_default()
+            .observe(seconds);
+    }
+
+    /// Queries counted with this return code, over every other label.
+    pub fn queries_with_code(&self, code: &str) -> u64 {
+        self.queries
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .filter(|((_, _, _, c), _)| c == code)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// The Prometheus text exposition (version 0.0.4); `gauges` are added as given.
+    pub fn render(&self, gauges: &[(&str, &str, f64)]) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP vtj_queries_total Queries answered, by operation, product, organisation and return code."
+        );
+        let _ = writeln!(out, "# TYPE vtj_queries_total counter");
+        for ((op, product, org, code), n) in self.queries.lock().expect("not poisoned").iter() {
+            let _ = writeln!(
+                out,
+                "vtj_queries_total{{operation=\"{}\",product=\"{}\",organisation=\"{}\",code=\"{}\"}} {n}",
+                label(op),
+                label(product),
+                label(org),
+                label(code)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP vtj_query_duration_seconds Time from request received to answer ready."
+        );
+        let _ = writeln!(out, "# TYPE vtj_query_duration_seconds histogram");
+        for (op, h) in self.latency.lock().expect("not poisoned").iter() {
+            let op = label(op);
+            for (b, n) in BUCKETS.iter().zip(h.counts) {
+                let _ = writeln!(
+                    out,
+                    "vtj_query_duration_seconds_bucket{{operation=\"{op}\",le=\"{b}\"}} {n}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "vtj_query_duration_seconds_bucket{{operation=\"{op}\",le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "vtj_query_duration_seconds_sum{{operation=\"{op}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "vtj_query_duration_seconds_count{{operation=\"{op}\"}} {}",
+                h.count
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP vtj_tls_handshake_failures_total Refused TLS handshakes, by reason."
+        );
+        let _ = writeln!(out, "# TYPE vtj_tls_handshake_failures_total counter");
+        for (reason, n) in self.handshake_failures() {
+            let _ = writeln!(
+                out,
+                "vtj_tls_handshake_failures_total{{reason=\"{reason}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP vtj_user_lockouts_total Service users locked after repeated wrong passwords."
+        );
+        let _ = writeln!(out, "# TYPE vtj_user_lockouts_total counter");
+        let _ = writeln!(out, "vtj_user_lockouts_total {}", self.lockouts());
+        let _ = writeln!(
+            out,
+            "# HELP vtj_quota_refusals_total Queries refused for an organisation's quota."
+        );
+        let _ = writeln!(out, "# TYPE vtj_quota_refusals_total counter");
+        let _ = writeln!(out, "vtj_quota_refusals_total {}", self.quota_refusals());
+        for (name, help, value) in gauges {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} gauge");
+            let _ = writeln!(out, "{name} {value}");
+        }
+        out
+    }
+}
+
+/// Escapes a label value (backslash, quote, newline).
+fn label(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_histograms_and_escaped_labels() {
+        let m = Metrics::default();
+        m.query(
+            "TeeHenkilonTunnusKysely",
+            "PERUSSANOMA 3",
+            "de\"mo",
+            "0000",
+            0.003,
+        );
+        m.query(
+            "TeeHenkilonTunnusKysely",
+            "PERUSSANOMA 3",
+            "de\"mo",
+            "0000",
+            2.0,
+        );
+        m.handshake_failed("expired");
+        let text = m.render(&[("vtj_registry_persons", "Persons stored.", 3.0)]);
+        assert!(text.contains(r#"vtj_queries_total{operation="TeeHenkilonTunnusKysely",product="PERUSSANOMA 3",organisation="de\"mo",code="0000"} 2"#), "{text}");
+        assert!(text.contains(r#"vtj_query_duration_seconds_bucket{operation="TeeHenkilonTunnusKysely",le="0.005"} 1"#), "{text}");
+        assert!(text.contains(r#"vtj_query_duration_seconds_bucket{operation="TeeHenkilonTunnusKysely",le="+Inf"} 2"#), "{text}");
+        assert!(text.contains(r#"vtj_tls_handshake_failures_total{reason="expired"} 1"#));
+        assert!(text.contains("vtj_registry_persons 3"));
+        assert_eq!(m.queries_with_code("0000"), 2);
+    }
+}

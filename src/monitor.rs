@@ -1,0 +1,97 @@
+//! The monitoring listener: plain HTTP, meant for localhost or an internal network, with
+//! `GET /metrics` (Prometheus text), `GET /healthz` (the process answers) and `GET /readyz`
+//! (ready only when the registry and the audit store are open). It serves no VTJ data and
+//! needs no certificate, so it must never face the network clients use.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::header::CONTENT_TYPE;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+
+use crate::app::App;
+
+/// Serves until `shutdown` completes.
+pub async fn run(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            _ = &mut shutdown => break,
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::warn!(error = %e, "monitor accept failed");
+                    continue;
+                }
+            },
+        };
+        let app = app.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let app = app.clone();
+                async move { Ok::<_, Infallible>(route(&app, &req)) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(std::time::Duration::from_secs(10))
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+fn route(app: &App, req: &Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+    match (req.method(), req.uri().path()) {
+        (&Method::GET, "/metrics") => {
+            let gauges = [(
+                "vtj_registry_persons",
+                "Persons in the registry.",
+                app.registry.len() as f64,
+            )];
+            text(
+                StatusCode::OK,
+                "text/plain; version=0.0.4; charset=utf-8",
+                app.metrics.render(&gauges),
+            )
+        }
+        (&Method::GET, "/healthz") => text(StatusCode::OK, "text/plain", "ok\n".into()),
+        (&Method::GET, "/readyz") => match readiness(app) {
+            Ok(()) => text(StatusCode::OK, "text/plain", "ready\n".into()),
+            Err(why) => text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "text/plain",
+                format!("not ready: {why}\n"),
+            ),
+        },
+        _ => text(
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            "no such endpoint\n".into(),
+        ),
+    }
+}
+
+/// Ready when the audit writer runs and the registry answers.
+pub fn readiness(app: &App) -> Result<(), String> {
+    if !app.audit.is_open() {
+        return Err("the audit writer has stopped".into());
+    }
+    app.registry
+        .get(&"020501A999T".parse().expect("a valid code"))
+        .map(|_| ())
+        .map_err(|e| format!("the registry does not answer: {e}"))
+}
+
+fn text(status: StatusCode, content_type: &str, body: String) -> Response<Full<Bytes>> {
+    Response::builder()
+        .status(status)
+        .header(CONTENT_TYPE, content_type)
+        .body(Full::new(Bytes::from(body)))
+        .expect("static headers are valid")
+}

@@ -1,0 +1,187 @@
+//! What an operator sees: `/metrics`, `/healthz`, `/readyz` on the monitoring listener, and
+//! the logs (text or JSON) with a request id per query that stands in the audit record too,
+//! and never a password or an identity code at info level.
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::util::*;
+
+async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).await.unwrap();
+    let status = text[9..12].parse().unwrap();
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
+}
+
+#[tokio::test]
+async fn metrics_health_and_readiness() {
+    let server = TestServer::start().await;
+    let monitor = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let maddr = monitor.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(vtj_emulator::monitor::run(
+        monitor,
+        server.app.clone(),
+        async {
+            let _ = rx.await;
+        },
+    ));
+
+    let client = server.client();
+    client
+        .soso(
+            "TeeHenkilonTunnusKysely",
+            &person_query("PERUSSANOMA 3", "020501A999T"),
+        )
+        .await;
+    let wrong = soso_request(
+        "TeeHenkilonTunnusKysely",
+        &[
+            ("SoSoNimi", "PERUSSANOMA 3"),
+            ("Kayttajatunnus", "demo"),
+            ("Salasana", "nope"),
+            ("Loppukayttaja", "m"),
+            ("Henkilotunnus", "020501A999T"),
+        ],
+    );
+    client.soso("TeeHenkilonTunnusKysely", &wrong).await;
+    let _ = Client::new(server.addr, None)
+        .request("GET", "/sosowebsite/soso.asmx?wsdl", &[], "")
+        .await;
+
+    assert_eq!(get(maddr, "/healthz").await.0, 200);
+    assert_eq!(get(maddr, "/readyz").await, (200, "ready\n".to_string()));
+    assert_eq!(get(maddr, "/nothing").await.0, 404);
+    // The handshake refusal is counted by the server task; give it a moment.
+    let mut text = String::new();
+    for _ in 0..50 {
+        let (status, body) = get(maddr, "/metrics").await;
+        assert_eq!(status, 200);
+        text = body;
+        if text.contains("vtj_tls_handshake_failures_total{reason=\"no_certificate\"} 1") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let q = |code: &str| {
+        format!(
+            "vtj_queries_total{{operation=\"TeeHenkilonTunnusKysely\",product=\"PERUSSANOMA 3\",organisation=\"demo\",code=\"{code}\"}} 1"
+        )
+    };
+    assert!(text.contains(&q("0000")), "{text}");
+    assert!(text.contains(&q("-1500")), "{text}");
+    assert!(
+        text.contains("vtj_query_duration_seconds_count{operation=\"TeeHenkilonTunnusKysely\"} 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("vtj_tls_handshake_failures_total{reason=\"no_certificate\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("vtj_registry_persons 3"), "{text}");
+    assert!(
+        !text.contains("020501A999T"),
+        "identity codes never in metrics"
+    );
+    let _ = tx.send(());
+    task.await.unwrap();
+    server.stop().await;
+}
+
+/// The binary with `--log-format json`: one JSON object per line; each query's line has
+/// the request id of its audit record; no identity code and no password at info level.
+#[tokio::test]
+async fn json_logs_carry_request_ids_and_no_secrets() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let exe = env!("CARGO_BIN_EXE_vtj-emulator");
+    let mut child = Command::new(exe)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--monitor-listen",
+            "off",
+            "--log-format",
+            "json",
+            "--data",
+        ])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let first = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    let addr: std::net::SocketAddr = first
+        .split("https://")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let client = Client::new(addr, Some("demo"));
+    client
+        .soso(
+            "TeeHenkilonTunnusKysely",
+            &person_query("PERUSSANOMA 3", "020501A999T"),
+        )
+        .await;
+    let guess = soso_request(
+        "TeeHenkilonTunnusKysely",
+        &[
+            ("SoSoNimi", "PERUSSANOMA 3"),
+            ("Kayttajatunnus", "demo"),
+            ("Salasana", "S3cretGuess"),
+            ("Loppukayttaja", "m"),
+            ("Henkilotunnus", "010180-9026"),
+        ],
+    );
+    client.soso("TeeHenkilonTunnusKysely", &guess).await;
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+    assert!(child.wait().unwrap().success());
+
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let queries: Vec<_> = lines.iter().filter(|l| l["message"] == "query").collect();
+    assert_eq!(queries.len(), 2, "{logs}");
+    for secret in ["020501A999T", "010180-9026", "S3cretGuess"] {
+        assert!(!logs.contains(secret), "{secret} in the logs: {logs}");
+    }
+    let out = Command::new(exe)
+        .args(["audit", "list", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let records: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for (log, record) in queries.iter().zip(&records) {
+        assert_eq!(log["request_id"], record["request_id"]);
+        assert_eq!(log["code"], record["return_code"]);
+    }
+}
