@@ -41,6 +41,9 @@ pub struct RawConfig {
     pub fixtures: Option<RawFixtures>,
     #[serde(default)]
     pub organisation: Vec<toml::Spanned<RawOrganisation>>,
+    /// Administrator-defined products (see docs/products.md).
+    #[serde(default)]
+    pub product: Vec<toml::Spanned<crate::products::define::RawProduct>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -253,7 +256,9 @@ impl Settings {
             Some(f) => FixtureSource::Files(f.files.iter().map(|p| resolve(p)).collect()),
         };
 
-        let products = Products::builtin();
+        let mut products = Products::builtin();
+        crate::products::define::add_all(&raw.product, text, file, &mut products)
+            .map_err(|e| invalid(e.to_string()))?;
         let mut organisations: Vec<Organisation> = Vec::new();
         for spanned in &raw.organisation {
             let line = at(spanned.span());

@@ -2,6 +2,7 @@
 //! and its audit record is on disk before the answer is returned. One file per operation;
 //! this file holds the dispatcher and the checks every query shares.
 
+pub mod hae_tuotteen_skeema;
 pub mod henkilon_tunnus;
 pub mod request;
 
@@ -110,6 +111,16 @@ pub async fn handle_direct(
 
     let document = match op {
         Operation::TeeHenkilonTunnusKysely => person_query(app, caller, &params, &mut record),
+        Operation::HaeTuotteenSkeema => {
+            let org = caller.organisation.as_deref();
+            match hae_tuotteen_skeema::answer(org, &app.settings.products, &params, version) {
+                Ok(xsd) => {
+                    record.return_code = ReturnCode::Ok.code().into();
+                    Ok(xsd)
+                }
+                Err(fault) => return fault_answer(app, caller, record, fault, 500).await,
+            }
+        }
         other => {
             let fault = Fault::server(
                 version,
