@@ -320,9 +320,16 @@ async fn admin_products_are_answered_and_every_schema_is_served() {
     )
     .unwrap();
 
-    // Products outside the permit have no schema for this organisation.
+    // Products outside the permit have no schema for this organisation, and a certificate
+    // no organisation claims gets none at all.
     assert_eq!(get("/schemas/OPHREK.xsd").await.unwrap().status, 404);
     assert_eq!(get("/schemas/NOPE.xsd").await.unwrap().status, 404);
+    let stranger = util::Client::new(server.addr, Some("other"));
+    let reply = stranger
+        .request("GET", "/schemas/vtj-henkilotiedot.xsd", &[], "")
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 403, "{}", reply.body);
 
     // HaeTuotteenSkeema answers the schema element itself.
     let body = util::soso_request(
@@ -392,4 +399,48 @@ fn the_command_line_lists_shows_and_prints_schemas() {
         .output()
         .unwrap();
     assert!(!out.status.success());
+}
+
+#[test]
+fn non_disclosure_empties_address_contact_and_dwelling_groups() {
+    let (full, related) = products_person::full();
+    let products = Products::builtin();
+    for name in ["OPHREK", "ASUKASLKM2", "PERUSSANOMA 3"] {
+        let p = products.get(name).unwrap();
+        let now = Zoned::now();
+        let doc = render::render(&Answer {
+            product_name: &p.name,
+            code: ReturnCode::Ok,
+            code_text: None,
+            criteria: &[],
+            person: Some(PersonView {
+                person: &full,
+                product: &p,
+                related: &related,
+                withhold_location: true,
+            }),
+            now: &now,
+        });
+        let root = xml::parse(&doc.xml).unwrap();
+        let henkilo = root.child(VTJ_NS, "Henkilo").unwrap();
+        for g in &p.groups {
+            let e = henkilo.child(VTJ_NS, g.node.name()).unwrap();
+            let has_text = |e: &Element| -> bool {
+                fn any(e: &Element) -> bool {
+                    !e.text.trim().is_empty() || e.children.iter().any(any)
+                }
+                any(e)
+            };
+            if g.def.location {
+                assert!(
+                    !has_text(e),
+                    "{name}: {} written under non-disclosure",
+                    g.def.id
+                );
+                assert!(!doc.groups.contains(&g.def.id));
+            }
+        }
+        // The rest of the product is answered.
+        assert!(doc.groups.contains(&"Henkilotunnus"));
+    }
 }
