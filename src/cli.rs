@@ -48,6 +48,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// The products: list them, show one, print its response schema, list the catalogue.
+    Products {
+        #[command(subcommand)]
+        command: ProductsCommand,
+    },
     /// Regenerate the test PKI (test use only; overwrites the files).
     Certs {
         /// Folder to write into.
@@ -87,6 +92,30 @@ pub enum ConfigCommand {
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProductsCommand {
+    /// Every product (built-in and the configuration's), one a line.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// A product's options, criteria and groups with their catalogue types.
+    Show {
+        /// The product name (any case), e.g. "PERUSSANOMA 3".
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// A product's generated response schema (XSD).
+    Schema {
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// The catalogue's data groups, which `[[product]]` definitions may name.
+    Groups,
 }
 
 /// Options shared by every command that reads the configuration or the store.
@@ -192,6 +221,29 @@ pub fn main() -> anyhow::Result<()> {
                     jiff::Timestamp::now()
                 )
             );
+            Ok(())
+        }
+        Command::Products { command } => {
+            use crate::products::{describe, schema};
+            let text = match command {
+                ProductsCommand::List { store } => describe::list(&store.settings()?.products),
+                ProductsCommand::Show { name, store } => {
+                    let products = store.settings()?.products;
+                    let p = products
+                        .get(&name)
+                        .with_context(|| format!("no product {name:?}"))?;
+                    describe::show(&p)
+                }
+                ProductsCommand::Schema { name, store } => {
+                    let products = store.settings()?.products;
+                    let p = products
+                        .get(&name)
+                        .with_context(|| format!("no product {name:?}"))?;
+                    schema::product_schema(&p)
+                }
+                ProductsCommand::Groups => describe::groups(),
+            };
+            print!("{text}");
             Ok(())
         }
         Command::Certs { out } => {

@@ -48,6 +48,9 @@ pub struct RawConfig {
     #[serde(default)]
     pub organisation: Vec<toml::Spanned<RawOrganisation>>,
     pub xroad: Option<RawXRoad>,
+    /// Administrator-defined products (see docs/products.md).
+    #[serde(default)]
+    pub product: Vec<toml::Spanned<crate::products::define::RawProduct>>,
 }
 
 /// `[xroad]`: how the X-Road interface answers errors.
@@ -392,7 +395,9 @@ impl Settings {
             Some(f) => FixtureSource::Files(f.files.iter().map(|p| resolve(p)).collect()),
         };
 
-        let products = Products::builtin();
+        let mut products = Products::builtin();
+        crate::products::define::add_all(&raw.product, text, file, &mut products)
+            .map_err(|e| invalid(e.to_string()))?;
         let mut organisations: Vec<Organisation> = Vec::new();
         let mut xroad_clients: Vec<(String, String)> = Vec::new();
         for spanned in &raw.organisation {

@@ -22,7 +22,8 @@
 //! - [`access`]: organisations, certificates, service users, permitted products.
 //! - [`registry`]: the population: data model, code lists, sled store, fixtures.
 //! - [`ids`]: personal identity codes, SATU, VTJ-PRT, property and dwelling identifiers.
-//! - [`products`]: the catalogue of data groups, products, the response renderer.
+//! - [`products`]: the catalogue of data groups, products (built-in and configured), their
+//!   generated response schemas, the response renderer.
 //! - [`codes`]: VTJ return codes and search-criterion codes with their texts.
 //! - [`audit`]: the chained, durable audit log with group commit.
 //! - [`metrics`]: in-process metrics (queries, latency, refused handshakes, lockouts,

@@ -138,6 +138,17 @@ async fn route(app: &App, caller: Caller, req: Request<Incoming>) -> Response<Bo
     match (req.method(), path.as_str()) {
         (&Method::GET, SOSO_PATH) if query == "wsdl" => wsdl(app, &req, SOSO_WSDL),
         (&Method::POST, SOSO_PATH) => soap_direct(app, caller, req).await,
+        (&Method::GET, p) if p.starts_with(ops::hae_tuotteen_skeema::SCHEMAS_PATH) => {
+            let file = &p[ops::hae_tuotteen_skeema::SCHEMAS_PATH.len()..];
+            let org = caller.organisation.as_deref();
+            match ops::hae_tuotteen_skeema::schema_file(org, &app.settings.products, file) {
+                Ok(xsd) => response(StatusCode::OK, "text/xml; charset=utf-8", xsd),
+                Err((status, reason)) => plain(
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND),
+                    &reason,
+                ),
+            }
+        }
         (&Method::GET, XROAD_PATH_LC) if query == "wsdl" => wsdl(app, &req, XROAD_WSDL),
         (&Method::POST, XROAD_PATH_LC) => soap_xroad(app, caller, req).await,
         (_, SOSO_PATH | XROAD_PATH_LC) => plain(

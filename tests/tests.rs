@@ -7,6 +7,8 @@ mod limits;
 mod monitoring;
 mod operations;
 mod permits;
+mod products;
+mod products_person;
 mod protocol;
 mod skeleton;
 mod util;

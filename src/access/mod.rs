@@ -100,6 +100,12 @@ impl Organisation {
         }
     }
 
+    /// True when the organisation's permit names the product (given normalised), for
+    /// requests that carry no service user (the schema of a product).
+    pub fn has_product(&self, product: &str) -> bool {
+        self.products.iter().any(|p| p == product)
+    }
+
     /// True when this user's permit names the product (given normalised).
     pub fn may_use_product(&self, user: &ServiceUser, product: &str) -> bool {
         let allowed = user.products.as_ref().unwrap_or(&self.products);

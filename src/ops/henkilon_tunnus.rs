@@ -156,7 +156,7 @@ fn related(p: &Person, registry: &Registry) -> Result<Related, RegistryError> {
             map.insert(h.clone(), r);
         }
     }
-    Ok(Related(map))
+    Ok(Related::new(map))
 }
 
 /// Whether non-disclosure withholds location data from this organisation.

@@ -4,6 +4,7 @@
 //! ([`dispatch`]) and the checks every query shares. The X-Road entry is [`xroad`].
 
 pub mod criteria;
+pub mod hae_tuotteen_skeema;
 pub mod henkilon_poiminta;
 pub mod henkilon_tunnistus;
 pub mod henkilon_tunnus;
@@ -283,14 +284,11 @@ pub fn dispatch(
         Operation::TeeKiinteistonTunnistusKysely => {
             kiinteiston_tunnistus::answer(app, caller, params, record)
         }
-        other => {
-            return Err(Fault::server(
-                version,
-                format!(
-                    "operation {} is not available in this version of the emulator",
-                    other.name()
-                ),
-            ));
+        Operation::HaeTuotteenSkeema => {
+            let org = caller.organisation.as_deref();
+            let xsd = hae_tuotteen_skeema::answer(org, &app.settings.products, params, version)?;
+            record.return_code = ReturnCode::Ok.code().into();
+            Ok(xsd)
         }
     };
     Ok(match document {

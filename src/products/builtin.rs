@@ -1,7 +1,30 @@
 //! The built-in products, reproducing the real ones as far as public responses and schemas
-//! show them (spec §5). Each is an ordered list of catalogue group ids.
+//! show them (spec §5): element order of captured real responses first, then public product
+//! schemas; where neither shows a product, the choice is written down in docs/products.md.
 
-use super::{Criterion, Product, catalogue::group_def};
+use super::{Criterion, Options, Product};
+
+const HETU: &[Criterion] = &[Criterion::Henkilotunnus];
+const HETU_SATU: &[Criterion] = &[Criterion::Henkilotunnus, Criterion::SahkoinenAsiointitunnus];
+
+const LAHIOSOITE: Options = Options {
+    structured_address: false,
+    flat_relations: false,
+    kuollut: true,
+};
+const OLDER: Options = Options {
+    kuollut: false,
+    ..LAHIOSOITE
+};
+const ROV: Options = Options {
+    flat_relations: true,
+    ..LAHIOSOITE
+};
+const OPHREK: Options = Options {
+    structured_address: true,
+    flat_relations: true,
+    kuollut: false,
+};
 
 /// PERUSSANOMA 3, in the element order of the real captured response.
 const PERUSSANOMA_3: &[&str] = &[
@@ -27,34 +50,228 @@ const PERUSSANOMA_3: &[&str] = &[
     "Edunvalvontavaltuutus",
 ];
 
-fn product(name: &str, groups: &[&str], criteria: &[Criterion]) -> Product {
-    Product {
-        name: name.to_string(),
-        groups: groups
-            .iter()
-            .map(|id| {
-                group_def(id)
-                    .unwrap_or_else(|| panic!("built-in product {name} names unknown group {id}"))
-            })
-            .collect(),
-        criteria: criteria.to_vec(),
-    }
+/// The basic person of the HUOLTAJA products, in the order of the real
+/// HUOLLETTAVA-HUOLTAJAT response (`VakinainenAsuinpaikka` after the foreign address).
+const HUOLTAJA_BASIC: [&str; 16] = [
+    "Henkilotunnus",
+    "NykyinenSukunimi",
+    "NykyisetEtunimet",
+    "VakinainenKotimainenLahiosoite",
+    "VakinainenUlkomainenLahiosoite",
+    "VakinainenAsuinpaikka",
+    "TilapainenKotimainenLahiosoite",
+    "TilapainenUlkomainenLahiosoite",
+    "KotimainenPostiosoite",
+    "UlkomainenPostiosoite",
+    "Kotikunta",
+    "Kuolintiedot",
+    "Kuolleeksijulistamistiedot",
+    "Aidinkieli",
+    "Turvakielto",
+    "Sukupuoli",
+];
+
+const OPHREK_GROUPS: &[&str] = &[
+    "Henkilotunnus",
+    "Sukupuoli",
+    "Aidinkieli",
+    "Kuolintiedot",
+    "NykyinenSukunimi",
+    "NykyisetEtunimet",
+    "NykyinenKutsumanimi",
+    "EntinenNimi/OPHREK",
+    "VakinainenKotimainenOsoite",
+    "VakinainenUlkomainenOsoite",
+    "TilapainenKotimainenOsoite",
+    "TilapainenUlkomainenOsoite",
+    "KotimainenPostiosoite",
+    "UlkomainenPostiosoite",
+    "Kotikunta",
+    "Turvakielto",
+    "HuoltajaLkm",
+    "Huoltaja/OPHREK",
+    "Edunvalvontavaltuutus/OPHREK",
+    "Edunvalvonta/OPHREK",
+    "Ammatti",
+    "Sahkopostiosoite",
+    "UlkomainenHenkilonumero",
+    "Kansalaisuus",
+    "UlkomainenSyntymapaikka",
+    "Huollettava",
+];
+
+/// PERUSJHHS3 in the order of the real response (VRK's e-identification test data).
+const PERUSJHHS3: &[&str] = &[
+    "Henkilotunnus",
+    "NykyinenSukunimi",
+    "NykyisetEtunimet",
+    "NykyinenKutsumanimi",
+    "VakinainenKotimainenLahiosoite",
+    "VakinainenUlkomainenLahiosoite",
+    "Kotikunta",
+    "Kuolintiedot",
+    "Kuolleeksijulistamistiedot",
+    "Aidinkieli",
+    "SuomenKansalaisuusTietokoodi",
+    "Turvakielto/PERUSJHHS",
+];
+
+const PERUSJHHS2: &[&str] = &[
+    "Henkilotunnus",
+    "NykyinenSukunimi",
+    "NykyisetEtunimet",
+    "VakinainenKotimainenLahiosoite",
+    "VakinainenUlkomainenLahiosoite",
+    "Kotikunta",
+    "Kuolintiedot",
+    "Kuolleeksijulistamistiedot",
+    "Aidinkieli",
+    "SuomenKansalaisuusTietokoodi",
+    "Turvakielto/PERUSJHHS",
+];
+
+const PERUSLT1: &[&str] = &[
+    "Henkilotunnus",
+    "NykyinenSukunimi",
+    "NykyisetEtunimet",
+    "Kotikunta",
+    "VakinainenKotimainenLahiosoite",
+    "AidinkieliTietokoodi",
+    "Huollettava/PERUSLT1",
+    "Kuolintiedot",
+];
+
+const PERUSSANOMA_1: &[&str] = &[
+    "Henkilotunnus",
+    "NykyinenSukunimi",
+    "NykyisetEtunimet",
+    "VakinainenKotimainenLahiosoite",
+    "Kotikunta",
+    "Kuolintiedot",
+    "Aidinkieli",
+    "Turvakielto",
+];
+
+const PERUSSANOMA_2: &[&str] = &[
+    "Henkilotunnus",
+    "NykyinenSukunimi",
+    "NykyisetEtunimet",
+    "VakinainenKotimainenLahiosoite",
+    "VakinainenUlkomainenLahiosoite",
+    "KotimainenPostiosoite",
+    "UlkomainenPostiosoite",
+    "Kotikunta",
+    "Kuolintiedot",
+    "Aidinkieli",
+    "Turvakielto",
+    "Sukupuoli",
+];
+
+const ASUKASLKM2: &[&str] = &[
+    "Henkilotunnus",
+    "AsukasLkm",
+    "AsukkaatAlle18v",
+    "AsukasAlle18v",
+];
+
+const ROV_PERSON: [&str; 4] = [
+    "Henkilotunnus",
+    "NykyinenSukunimi",
+    "NykyisetEtunimet",
+    "NykyinenKutsumanimi",
+];
+const ROV_TAIL: [&str; 2] = ["Kuolintiedot", "Turvakielto"];
+const ROV_HUOLLETTAVAT: [&str; 2] = ["Huollettava", "Huostaanotto"];
+const ROV_HUOLTAJAT: [&str; 2] = ["HuoltajaLkm", "Huoltaja/ROV"];
+const ROV_EDUNVALVONTA: [&str; 2] = ["Edunvalvonta/ROV", "Edunvalvontavaltuutus/ROV"];
+
+fn concat(parts: &[&[&'static str]]) -> Vec<&'static str> {
+    parts.iter().flat_map(|p| p.iter().copied()).collect()
+}
+
+fn product(name: &str, groups: &[&str], options: Options, criteria: &[Criterion]) -> Product {
+    Product::new(name, groups, options, criteria, "built-in")
+        .unwrap_or_else(|e| panic!("built-in product {name}: {e}"))
 }
 
 /// Every built-in product.
 pub fn products() -> Vec<Product> {
-    vec![product(
-        "PERUSSANOMA 3",
-        PERUSSANOMA_3,
-        &[Criterion::Henkilotunnus],
-    )]
+    let huoltaja = |last: &'static str| concat(&[&HUOLTAJA_BASIC, &[last]]);
+    let vanhempi = concat(&[
+        &HUOLTAJA_BASIC[..3],
+        &["EntinenNimi"],
+        &HUOLTAJA_BASIC[3..],
+        &["Huollettava", "Lapsi"],
+    ]);
+    let rov = |middle: &[&[&'static str]]| {
+        let mut parts: Vec<&[&'static str]> = vec![&ROV_PERSON];
+        parts.extend_from_slice(middle);
+        parts.push(&ROV_TAIL);
+        concat(&parts)
+    };
+    vec![
+        product("PERUSSANOMA 1", PERUSSANOMA_1, OLDER, HETU),
+        product("PERUSSANOMA 2", PERUSSANOMA_2, OLDER, HETU),
+        product("PERUSSANOMA 3", PERUSSANOMA_3, LAHIOSOITE, HETU),
+        product(
+            "HUOLTAJA-HUOLLETTAVAT",
+            &huoltaja("Huollettava"),
+            LAHIOSOITE,
+            HETU,
+        ),
+        product(
+            "HUOLLETTAVA-HUOLTAJAT",
+            &huoltaja("Huoltaja"),
+            LAHIOSOITE,
+            HETU,
+        ),
+        product(
+            "VANHEMPI -LAPSET JA HUOLLETTAVAT",
+            &vanhempi,
+            LAHIOSOITE,
+            HETU,
+        ),
+        product("ASUKASLKM2", ASUKASLKM2, LAHIOSOITE, HETU),
+        product("OPHREK", OPHREK_GROUPS, OPHREK, HETU_SATU),
+        product("PERUSLT1", PERUSLT1, OLDER, HETU),
+        product("PERUSJHHS2", PERUSJHHS2, OLDER, HETU_SATU),
+        product("PERUSJHHS3", PERUSJHHS3, LAHIOSOITE, HETU_SATU),
+        product("ROV1", &rov(&[]), ROV, HETU),
+        product("ROV2", &rov(&[&ROV_HUOLLETTAVAT]), ROV, HETU),
+        product("ROV3", &rov(&[&ROV_HUOLTAJAT]), ROV, HETU),
+        product("ROV4", &rov(&[&ROV_EDUNVALVONTA]), ROV, HETU),
+        product(
+            "ROV5",
+            &rov(&[&ROV_HUOLLETTAVAT, &ROV_HUOLTAJAT, &ROV_EDUNVALVONTA]),
+            ROV,
+            HETU,
+        ),
+    ]
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn builtin_products_name_known_groups() {
-        // product() panics on an unknown group id; building them all is the check.
-        assert!(!super::products().is_empty());
+    fn every_builtin_product_is_valid_and_named_once() {
+        let all = products();
+        let mut names: Vec<_> = all.iter().map(|p| p.name.clone()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), all.len());
+        assert_eq!(all.len(), 16);
+    }
+
+    #[test]
+    fn ophrek_follows_its_public_schema_order() {
+        let p = products().into_iter().find(|p| p.name == "OPHREK").unwrap();
+        let elements: Vec<_> = p.groups.iter().map(|g| g.node.name()).collect();
+        assert_eq!(
+            elements[..4],
+            ["Henkilotunnus", "Sukupuoli", "Aidinkieli", "Kuolintiedot"]
+        );
+        assert_eq!(elements[8], "VakinainenKotimainenOsoite");
+        assert_eq!(elements.last(), Some(&"Huollettava"));
     }
 }

@@ -101,15 +101,15 @@ pub fn render(answer: &Answer<'_>) -> Rendered {
     {
         out.open("Henkilo", &[]);
         for g in &view.product.groups {
-            let value = if g.location && view.withhold_location {
+            let value = if g.def.location && view.withhold_location {
                 Value::Empty
             } else {
-                (g.extract)(view.person, view.related)
+                (g.def.extract)(view.person, view.related)
             };
             if value.has_data() {
-                groups.push(g.id);
+                groups.push(g.def.id);
             }
-            template::render(&g.node, &value, &mut out);
+            template::render(g.node, &value, &mut out);
         }
         out.close("Henkilo");
     }

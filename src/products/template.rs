@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use crate::xml::XmlOut;
 
 /// A node of a group template.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub enum Node {
     /// A text element of a catalogue simple type, with optional attributes (name, type).
     Leaf {

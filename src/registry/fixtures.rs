@@ -206,6 +206,8 @@ fn complete_relations(persons: &mut BTreeMap<Hetu, (String, Person)>) -> Result<
                 GuardianLink {
                     hetu: p.hetu.clone(),
                     relation: "03".into(),
+                    custody_code: None,
+                    custody_code2: None,
                 },
             ));
         }

@@ -79,6 +79,9 @@ pub struct Person {
     pub occupation: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Taken into care by the social services (`Huostaanotto`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub taken_into_care: bool,
 }
 
 impl Person {
@@ -267,6 +270,12 @@ pub struct GuardianLink {
     /// `Henkilosuhdelajikoodi`: 03 parent, 06 other guardian, 36 parent by court order.
     #[serde(default = "parent_relation")]
     pub relation: String,
+    /// Catalogue `Huollonjakokoodi` (1 or 2) of the custody, shown by ROV products.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custody_code: Option<String>,
+    /// Catalogue `Huollonjakokoodi2` (1, 2 or 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custody_code2: Option<String>,
 }
 
 fn parent_relation() -> String {
