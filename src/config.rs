@@ -51,6 +51,11 @@ pub struct RawConfig {
     /// Administrator-defined products (see docs/products.md).
     #[serde(default)]
     pub product: Vec<toml::Spanned<crate::products::define::RawProduct>>,
+    /// Fault injection rules (docs/fault-injection.md).
+    #[serde(default)]
+    pub fault: Vec<toml::Spanned<crate::faults::RawFault>>,
+    #[serde(default)]
+    pub faults: crate::faults::RawFaultSettings,
 }
 
 /// `[xroad]`: how the X-Road interface answers errors.
@@ -281,6 +286,8 @@ pub struct Settings {
     pub access: Access,
     pub products: Products,
     pub xroad: XRoadSettings,
+    /// Fault injection: the configured rules, then the reserved test codes.
+    pub faults: crate::faults::Faults,
     /// The config file, or `built-in default`.
     pub source: String,
 }
@@ -594,6 +601,22 @@ impl Settings {
             })?;
         }
 
+        let mut rules = Vec::new();
+        for spanned in &raw.fault {
+            let line = at(spanned.span());
+            let rule = spanned
+                .get_ref()
+                .check(format!("{file}, line {line}"))
+                .map_err(|m| invalid(format!("line {line}: fault: {m}")))?;
+            rules.push(rule);
+        }
+        if raw.faults.reserved_codes {
+            rules.extend(crate::faults::reserved(Duration::from_secs(
+                raw.faults.timeout_secs,
+            )));
+        }
+        let faults = crate::faults::Faults::new(rules);
+
         Ok(Settings {
             listen,
             monitor_listen,
@@ -604,6 +627,7 @@ impl Settings {
             fixtures,
             access,
             products,
+            faults,
             xroad: XRoadSettings {
                 clients: xroad_clients,
                 fault_in_body_codes,

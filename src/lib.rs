@@ -26,6 +26,7 @@
 //!   generated response schemas, the response renderer.
 //! - [`codes`]: VTJ return codes and search-criterion codes with their texts.
 //! - [`audit`]: the chained, durable audit log with group commit.
+//! - [`faults`]: fault injection rules and the reserved test identity codes.
 //! - [`metrics`]: in-process metrics (queries, latency, refused handshakes, lockouts,
 //!   quota refusals) and their Prometheus text.
 //! - [`monitor`]: the plain-HTTP monitoring listener (`/metrics`, `/healthz`, `/readyz`).
@@ -39,6 +40,7 @@ pub mod audit;
 pub mod cli;
 pub mod codes;
 pub mod config;
+pub mod faults;
 pub mod hakuxml;
 pub mod ids;
 pub mod metrics;

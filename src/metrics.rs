@@ -70,6 +70,7 @@ pub struct Metrics {
     handshake_failures: Mutex<BTreeMap<&'static str, u64>>,
     lockouts: AtomicU64,
     quota_refusals: AtomicU64,
+    faults: Mutex<BTreeMap<&'static str, u64>>,
     queries: Mutex<BTreeMap<QueryKey, u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
 }
@@ -106,6 +107,20 @@ impl Metrics {
 
     pub fn quota_refusals(&self) -> u64 {
         self.quota_refusals.load(Ordering::Relaxed)
+    }
+
+    /// Counts one injected fault by kind.
+    pub fn fault_injected(&self, kind: &'static str) {
+        *self
+            .faults
+            .lock()
+            .expect("not poisoned")
+            .entry(kind)
+            .or_default() += 1;
+    }
+
+    pub fn faults_injected(&self) -> BTreeMap<&'static str, u64> {
+        self.faults.lock().expect("not poisoned").clone()
     }
 
     /// Counts one answered query and its latency.

@@ -3,7 +3,6 @@
 //! HTTP/1.1 with hyper (header-read timeout, body size limit and timeout) and routes
 //! requests. Shuts down gracefully when the given future completes.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -101,7 +100,14 @@ pub async fn run(
                     received: Instant::now(),
                 };
                 let app = app.clone();
-                async move { Ok::<_, Infallible>(route(&app, caller, req).await) }
+                async move {
+                    let response = route(&app, caller, req).await;
+                    // An injected "dropped connection": hyper closes it on a service error.
+                    if response.extensions().get::<DropConnection>().is_some() {
+                        return Err(DropConnection);
+                    }
+                    Ok(response)
+                }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -188,8 +194,28 @@ async fn soap_xroad(app: &App, caller: Caller, req: Request<Incoming>) -> Respon
     soap_response(answer)
 }
 
+/// Marks a response whose connection is to be closed without sending it.
+#[derive(Debug, Clone, Copy)]
+struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
 fn soap_response(answer: ops::SoapAnswer) -> Response<Body> {
+    if answer.drop_connection {
+        let mut r = plain(StatusCode::INTERNAL_SERVER_ERROR, "dropped");
+        r.extensions_mut().insert(DropConnection);
+        return r;
+    }
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        return plain(status, answer.body.trim_end());
+    }
     response(status, answer.version.content_type(), answer.body)
 }
 

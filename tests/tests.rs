@@ -1,6 +1,8 @@
 //! The one integration-test binary (the 2-core machine links once).
 
 mod certificates;
+mod deploy;
+mod faults;
 mod golden;
 mod interop;
 mod limits;

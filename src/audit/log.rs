@@ -150,6 +150,7 @@ mod tests {
             groups: vec![],
             non_disclosure_applied: false,
             refused_because: None,
+            fault_injected: None,
             duration_us: 1,
             prev_sha256: String::new(),
         }

@@ -35,6 +35,9 @@ pub struct AuditRecord {
     pub groups: Vec<String>,
     /// Non-disclosure (turvakielto) withheld location data from this answer.
     pub non_disclosure_applied: bool,
+    /// The injected fault that shaped this answer (kind and rule), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault_injected: Option<String>,
     /// Why the query was refused before any search (lock, idle user, permit, quota …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refused_because: Option<String>,

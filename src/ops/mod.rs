@@ -41,6 +41,90 @@ pub struct SoapAnswer {
     pub status: u16,
     pub version: SoapVersion,
     pub body: String,
+    /// Close the connection instead of answering (an injected fault).
+    pub drop_connection: bool,
+}
+
+/// What a matching fault rule leaves the entry point to do.
+pub enum Injection {
+    /// No fault, or only latency: dispatch as usual.
+    Continue,
+    /// Answer this document instead of dispatching.
+    Document(String),
+    /// The answer is complete (audited): return it.
+    Done(SoapAnswer),
+}
+
+/// Applies the first matching fault rule: waits its latency, then fills in the audit
+/// record and says what the entry point does instead of (or before) dispatching.
+pub async fn inject(
+    app: &App,
+    caller: &Caller,
+    version: SoapVersion,
+    op: Operation,
+    params: &Params,
+    record: &mut AuditRecord,
+) -> Injection {
+    use crate::faults::{Effect, Query};
+    let key = params
+        .get("Henkilotunnus")
+        .or_else(|| params.get("SahkoinenAsiointitunnus"));
+    let organisation = caller.organisation.as_ref().map(|o| o.id.as_str());
+    let product = params.get("SoSoNimi").map(normalise);
+    let query = Query {
+        key,
+        organisation,
+        product: product.as_deref(),
+        operation: op.name(),
+    };
+    let Some((rule, latency)) = app.settings.faults.find(&query) else {
+        return Injection::Continue;
+    };
+    let kind = rule.effect.kind();
+    app.metrics.fault_injected(kind);
+    tracing::info!(request_id = %caller.request_id, kind, origin = %rule.origin, "injecting a fault");
+    record.fault_injected = Some(format!("{kind} ({})", rule.origin));
+    if let Some(key) = key {
+        record.search_key.get_or_insert_with(|| {
+            let name = if params.get("Henkilotunnus").is_some() {
+                "Henkilotunnus"
+            } else {
+                "SahkoinenAsiointitunnus"
+            };
+            (name.to_string(), key.to_string())
+        });
+    }
+    if let Some(d) = latency {
+        tokio::time::sleep(d).await;
+    }
+    let early = |status: u16, body: String, drop_connection: bool| SoapAnswer {
+        status,
+        version,
+        body,
+        drop_connection,
+    };
+    match &rule.effect {
+        Effect::None => Injection::Continue,
+        Effect::Answer(code) => Injection::Document(refuse(record, *code)),
+        Effect::SoapFault(text) => {
+            let fault = Fault::server(version, text.clone());
+            Injection::Done(fault_answer(app, caller, record.clone(), fault, 500).await)
+        }
+        Effect::Unavailable => {
+            record.return_code = "http 503".into();
+            let _ = commit(app, caller, record.clone()).await;
+            Injection::Done(early(
+                503,
+                "Service Unavailable (injected fault)\n".into(),
+                false,
+            ))
+        }
+        Effect::Drop => {
+            record.return_code = "dropped".into();
+            let _ = commit(app, caller, record.clone()).await;
+            Injection::Done(early(0, String::new(), true))
+        }
+    }
 }
 
 /// Who is asking, as the connection established it.
@@ -221,7 +305,16 @@ pub async fn handle_direct(
         );
         return fault_answer(app, caller, record, fault, 403).await;
     }
-    let document = match dispatch(app, caller, version, op, &params, &mut record) {
+    let injected = match inject(app, caller, version, op, &params, &mut record).await {
+        Injection::Done(answer) => return answer,
+        Injection::Document(d) => Some(d),
+        Injection::Continue => None,
+    };
+    let dispatched = match injected {
+        Some(d) => Ok(d),
+        None => dispatch(app, caller, version, op, &params, &mut record),
+    };
+    let document = match dispatched {
         Ok(d) => d,
         Err(fault) => return fault_answer(app, caller, record, fault, 500).await,
     };
@@ -237,6 +330,7 @@ pub async fn handle_direct(
         status: 200,
         version,
         body: envelope::wrap(version, None, &body),
+        drop_connection: false,
     }
 }
 
@@ -431,6 +525,7 @@ pub(crate) async fn fault_answer(
         status,
         version: fault.version,
         body: fault.to_xml(),
+        drop_connection: false,
     }
 }
 
@@ -486,6 +581,7 @@ pub(crate) fn new_record(caller: &Caller, interface: &str) -> AuditRecord {
         groups: Vec::new(),
         non_disclosure_applied: false,
         refused_because: None,
+        fault_injected: None,
         duration_us: 0,
         prev_sha256: String::new(),
     }

@@ -15,7 +15,9 @@ use crate::soap::xroad::{self as frame, Inner, VTJ_WS_NS};
 use crate::soap::{Fault, SoapVersion};
 
 use super::request::{Operation, Params};
-use super::{Caller, SoapAnswer, commit, dispatch, fault_answer, new_record, refusal};
+use super::{
+    Caller, Injection, SoapAnswer, commit, dispatch, fault_answer, inject, new_record, refusal,
+};
 
 /// Handles one request to the X-Road interface.
 pub async fn handle(app: &App, caller: &Caller, framing: &Framing, body: &[u8]) -> SoapAnswer {
@@ -92,7 +94,16 @@ pub async fn handle(app: &App, caller: &Caller, framing: &Framing, body: &[u8]) 
         organisation: Some(Arc::clone(&organisation)),
         ..caller.clone()
     };
-    let document = match dispatch(app, &as_client, v, op, &params, &mut record) {
+    let injected = match inject(app, &as_client, v, op, &params, &mut record).await {
+        Injection::Done(answer) => return answer,
+        Injection::Document(d) => Some(d),
+        Injection::Continue => None,
+    };
+    let dispatched = match injected {
+        Some(d) => Ok(d),
+        None => dispatch(app, &as_client, v, op, &params, &mut record),
+    };
+    let document = match dispatched {
         Ok(d) => d,
         Err(fault) => return fault_answer(app, caller, record, fault, 500).await,
     };
@@ -122,6 +133,7 @@ pub async fn handle(app: &App, caller: &Caller, framing: &Framing, body: &[u8]) 
         status: 200,
         version: v,
         body: envelope::wrap(v, Some(&header), &body_xml),
+        drop_connection: false,
     }
 }
 
