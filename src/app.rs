@@ -1,7 +1,7 @@
 //! The running emulator's shared state: checked settings, the open sled database with its
 //! registry and audit log, and the WSDL documents. Opening it imports the fixtures.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use crate::access::AccessState;
 use crate::access::enduser::EndUserChecker;
@@ -34,12 +34,11 @@ pub enum OpenError {
 
 /// Shared state of a running server.
 pub struct App {
-    pub settings: Settings,
+    /// The configuration in force and what is built from it; a reload swaps it whole.
+    live: RwLock<Arc<Live>>,
     pub db: sled::Db,
     /// Lockouts, quota usage and last-use times: state that outlives config reloads.
     pub access: AccessState,
-    /// Checks end users' certificates sent in queries.
-    pub end_user_certs: EndUserChecker,
     pub metrics: Metrics,
     pub registry: Registry,
     pub audit: AuditLog,
@@ -63,30 +62,123 @@ impl App {
             path: settings.data_dir.display().to_string(),
             error,
         })?;
-        let end_user_certs = end_user_checker(&settings)?;
-        // Every configured user's idle period runs from the first time a server sees it.
-        let now = jiff::Timestamp::now();
-        for o in settings.access.organisations() {
-            for u in &o.users {
-                access
-                    .last_use
-                    .get_or_start(&o.id, &u.kayttajatunnus, now)
-                    .map_err(|error| OpenError::Store {
-                        path: settings.data_dir.display().to_string(),
-                        error,
-                    })?;
-            }
-        }
+        let live = Live::build(settings)?;
+        start_idle_clocks(&access, &live.settings)?;
         Ok(Arc::new(App {
-            settings,
+            live: RwLock::new(Arc::new(live)),
             db,
             access,
-            end_user_certs,
             metrics: Metrics::default(),
             registry,
             audit,
         }))
     }
+}
+
+impl App {
+    /// The configuration in force (a snapshot: a reload does not change it under you).
+    pub fn settings(&self) -> Arc<Settings> {
+        self.live().settings.clone()
+    }
+
+    /// The configuration in force with what is built from it.
+    pub fn live(&self) -> Arc<Live> {
+        self.live.read().expect("not poisoned").clone()
+    }
+
+    /// Replaces the configuration. New settings that fail to build (TLS material) are
+    /// refused and the old ones stay. What cannot change while running (listen address,
+    /// data directory, fixtures, limits, monitoring address) is kept from the running
+    /// configuration; the returned notes say which differed.
+    pub fn reload(&self, mut new: Settings) -> Result<Vec<String>, OpenError> {
+        let old = self.settings();
+        let mut notes = Vec::new();
+        if new.listen != old.listen {
+            notes.push(format!("server.listen {} needs a restart", new.listen));
+        }
+        if new.data_dir != old.data_dir {
+            notes.push(format!(
+                "server.data_dir {} needs a restart",
+                new.data_dir.display()
+            ));
+        }
+        if new.monitor_listen != old.monitor_listen {
+            notes.push("server.monitor_listen needs a restart".into());
+        }
+        if format!("{:?}", new.fixtures) != format!("{:?}", old.fixtures) {
+            notes.push("fixtures need a restart".into());
+        }
+        new.listen = old.listen;
+        new.data_dir = old.data_dir.clone();
+        new.monitor_listen = old.monitor_listen;
+        new.monitor_required = old.monitor_required;
+        new.fixtures = old.fixtures.clone();
+        new.limits = old.limits;
+        let live = Live::build(new)?;
+        start_idle_clocks(&self.access, &live.settings)?;
+        *self.live.write().expect("not poisoned") = Arc::new(live);
+        Ok(notes)
+    }
+}
+
+/// Re-reads the configuration (`None`: the built-in default) and applies it, or keeps the
+/// running one when the new one is invalid; says which in the log and the metrics.
+pub fn reload_from(app: &App, path: Option<&std::path::Path>) {
+    let loaded = match path {
+        Some(p) => Settings::load(p),
+        None => Settings::builtin(),
+    };
+    let result = loaded
+        .map_err(|e| e.to_string())
+        .and_then(|s| app.reload(s).map_err(|e| e.to_string()));
+    match result {
+        Ok(notes) => {
+            app.metrics.config_reload("applied");
+            tracing::info!(?notes, "configuration reloaded");
+        }
+        Err(why) => {
+            app.metrics.config_reload("refused");
+            tracing::error!(%why, "configuration reload refused: the previous configuration stays in force");
+        }
+    }
+}
+
+/// What a configuration builds: kept together so a reload swaps all of it at once.
+pub struct Live {
+    pub settings: Arc<Settings>,
+    /// The TLS server configuration new connections use.
+    pub tls: Arc<rustls::ServerConfig>,
+    /// Checks end users' certificates sent in queries.
+    pub end_user_certs: EndUserChecker,
+}
+
+impl Live {
+    fn build(settings: Settings) -> Result<Self, OpenError> {
+        let t = &settings.tls;
+        let tls = crate::tls::server_config(&t.ca_pem, &t.cert_pem, &t.key_pem, &t.crl_pems)?;
+        Ok(Live {
+            end_user_certs: end_user_checker(&settings)?,
+            tls: Arc::new(tls),
+            settings: Arc::new(settings),
+        })
+    }
+}
+
+/// Every configured user's idle period runs from the first time a server sees it.
+fn start_idle_clocks(access: &AccessState, settings: &Settings) -> Result<(), OpenError> {
+    let now = jiff::Timestamp::now();
+    for o in settings.access.organisations() {
+        for u in &o.users {
+            access
+                .last_use
+                .get_or_start(&o.id, &u.kayttajatunnus, now)
+                .map_err(|error| OpenError::Store {
+                    path: settings.data_dir.display().to_string(),
+                    error,
+                })?;
+        }
+    }
+    Ok(())
 }
 
 /// The end-user certificate checker of the settings' CA and CRLs.

@@ -166,7 +166,7 @@ pub fn main() -> anyhow::Result<()> {
                     settings.monitor_required = true;
                 }
             }
-            serve(settings, log_format)
+            serve(settings, store.config.clone(), log_format)
         }
         Command::Audit {
             command: AuditCommand::List { store },
@@ -265,7 +265,7 @@ macro_rules! say {
     }};
 }
 
-fn serve(settings: Settings, log_format: LogFormat) -> anyhow::Result<()> {
+fn serve(settings: Settings, config: Option<PathBuf>, log_format: LogFormat) -> anyhow::Result<()> {
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     let logs = tracing_subscriber::fmt()
@@ -291,6 +291,17 @@ fn serve(settings: Settings, log_format: LogFormat) -> anyhow::Result<()> {
         say!("  configuration: {source}; store: {data}; server certificate: {tls_origin}");
         say!("  clients need a certificate from the configured CA, e.g. certs/clients/demo.pem + certs/clients/demo-key.pem");
         say!("  WSDL: https://{addr}{}?wsdl", crate::server::SOSO_PATH);
+        #[cfg(unix)]
+        {
+            let app = app.clone();
+            let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+            tokio::spawn(async move {
+                while hup.recv().await.is_some() {
+                    tracing::info!("SIGHUP: reloading the configuration");
+                    crate::app::reload_from(&app, config.as_deref());
+                }
+            });
+        }
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
             shutdown_signal().await;
@@ -299,14 +310,14 @@ fn serve(settings: Settings, log_format: LogFormat) -> anyhow::Result<()> {
         let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|s| *s).await;
         };
-        if let Some(m) = app.settings.monitor_listen {
+        if let Some(m) = app.settings().monitor_listen {
             match tokio::net::TcpListener::bind(m).await {
                 Ok(monitor) => {
                     let at = monitor.local_addr()?;
                     say!("  monitoring: http://{at}/metrics, /healthz, /readyz");
                     tokio::spawn(crate::monitor::run(monitor, app.clone(), stopped(stop_rx.clone())));
                 }
-                Err(e) if !app.settings.monitor_required => {
+                Err(e) if !app.settings().monitor_required => {
                     tracing::warn!(address = %m, error = %e, "the default monitoring address is taken: running without /metrics (set server.monitor_listen)");
                 }
                 Err(e) => return Err(e).with_context(|| format!("cannot listen on {m} (monitor)")),

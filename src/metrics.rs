@@ -71,6 +71,7 @@ pub struct Metrics {
     lockouts: AtomicU64,
     quota_refusals: AtomicU64,
     faults: Mutex<BTreeMap<&'static str, u64>>,
+    reloads: Mutex<BTreeMap<&'static str, u64>>,
     queries: Mutex<BTreeMap<QueryKey, u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
 }
@@ -107,6 +108,20 @@ impl Metrics {
 
     pub fn quota_refusals(&self) -> u64 {
         self.quota_refusals.load(Ordering::Relaxed)
+    }
+
+    /// Counts a configuration reload: `applied` or `refused`.
+    pub fn config_reload(&self, result: &'static str) {
+        *self
+            .reloads
+            .lock()
+            .expect("not poisoned")
+            .entry(result)
+            .or_default() += 1;
+    }
+
+    pub fn config_reloads(&self) -> BTreeMap<&'static str, u64> {
+        self.reloads.lock().expect("not poisoned").clone()
     }
 
     /// Counts one injected fault by kind.

@@ -23,7 +23,7 @@ use crate::app::{App, BASE_URL_MARKER, SOSO_WSDL, XROAD_WSDL};
 use crate::ops::{self, Caller};
 use crate::soap::envelope;
 use crate::soap::{Fault, SoapVersion};
-use crate::tls::{self, PeerIdentity, TlsError};
+use crate::tls::{PeerIdentity, TlsError};
 
 pub const SOSO_PATH: &str = "/sosowebsite/soso.asmx";
 pub const XROAD_PATH: &str = "/SoSoAdapterWebSite/SoSoAdapterService60.svc";
@@ -40,10 +40,7 @@ pub async fn run(
     app: Arc<App>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), TlsError> {
-    let tls = &app.settings.tls;
-    let config = tls::server_config(&tls.ca_pem, &tls.cert_pem, &tls.key_pem, &tls.crl_pems)?;
-    let acceptor = TlsAcceptor::from(Arc::new(config));
-    let limits = app.settings.limits;
+    let limits = app.settings().limits;
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     let counter = Arc::new(AtomicU64::new(0));
@@ -64,7 +61,8 @@ pub async fn run(
                 }
             },
         };
-        let acceptor = acceptor.clone();
+        // The TLS configuration in force now: a reload applies to new connections.
+        let acceptor = TlsAcceptor::from(app.live().tls.clone());
         let app = app.clone();
         let counter = counter.clone();
         let watcher = graceful.watcher();
@@ -90,7 +88,7 @@ pub async fn run(
                 return; // the verifier requires a certificate; nothing to serve without one
             };
             let peer = Arc::new(PeerIdentity::from_leaf(leaf.as_ref()));
-            let organisation = app.settings.access.identify(&peer);
+            let organisation = app.settings().access.identify(&peer);
             tracing::debug!(%remote, subject = %peer.subject, organisation = ?organisation.as_ref().map(|o| &o.id), "connection");
             let service = service_fn(move |req| {
                 let caller = Caller {
@@ -147,7 +145,7 @@ async fn route(app: &App, caller: Caller, req: Request<Incoming>) -> Response<Bo
         (&Method::GET, p) if p.starts_with(ops::hae_tuotteen_skeema::SCHEMAS_PATH) => {
             let file = &p[ops::hae_tuotteen_skeema::SCHEMAS_PATH.len()..];
             let org = caller.organisation.as_deref();
-            match ops::hae_tuotteen_skeema::schema_file(org, &app.settings.products, file) {
+            match ops::hae_tuotteen_skeema::schema_file(org, &app.settings().products, file) {
                 Ok(xsd) => response(StatusCode::OK, "text/xml; charset=utf-8", xsd),
                 Err((status, reason)) => plain(
                     StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND),
@@ -171,7 +169,7 @@ fn wsdl(app: &App, req: &Request<Incoming>, template: &str) -> Response<Body> {
         .get(HOST)
         .and_then(|h| h.to_str().ok())
         .map(str::to_string)
-        .unwrap_or_else(|| app.settings.listen.to_string());
+        .unwrap_or_else(|| app.settings().listen.to_string());
     let body = template.replace(BASE_URL_MARKER, &format!("https://{host}"));
     response(StatusCode::OK, "text/xml; charset=utf-8", body)
 }
@@ -245,7 +243,7 @@ async fn soap_request(
             ));
         }
     };
-    let limits = app.settings.limits;
+    let limits = app.settings().limits;
     let declared = header(CONTENT_LENGTH.as_str()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limits.max_body_bytes) {
         return Err(too_large(limits.max_body_bytes));

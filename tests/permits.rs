@@ -368,7 +368,7 @@ async fn identification_and_extraction_need_their_permit_flags() {
         let flags =
             format!("[organisation.permit]\nidentification = {granted}\nextraction = {granted}\n");
         let s = server(&flags, "").await;
-        let org = s.app.settings.access.organisations()[0].clone();
+        let org = s.app.settings().access.organisations()[0].clone();
         for (op, flag) in searches {
             let r = authorise(&s.app, Some(&org), op, &params(op));
             match r {

@@ -12,6 +12,7 @@ mod permits;
 mod products;
 mod products_person;
 mod protocol;
+mod reload;
 mod skeleton;
 mod util;
 mod xroad;

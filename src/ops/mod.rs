@@ -77,7 +77,8 @@ pub async fn inject(
         product: product.as_deref(),
         operation: op.name(),
     };
-    let Some((rule, latency)) = app.settings.faults.find(&query) else {
+    let settings = app.settings();
+    let Some((rule, latency)) = settings.faults.find(&query) else {
         return Injection::Continue;
     };
     let kind = rule.effect.kind();
@@ -173,7 +174,8 @@ pub fn authorise(
     op: Operation,
     params: &Params,
 ) -> Result<Authorised, Refusal> {
-    let access = &app.settings.access;
+    let settings = app.settings();
+    let access = &settings.access;
     let state = &app.access;
     let user = params
         .get("Kayttajatunnus")
@@ -247,7 +249,7 @@ pub fn authorise(
     }
     let product = params
         .get("SoSoNimi")
-        .and_then(|n| app.settings.products.get(n))
+        .and_then(|n| settings.products.get(n))
         .filter(|p| organisation.may_use_product(service_user, &normalise(&p.name)))
         .ok_or_else(|| {
             deny(
@@ -380,7 +382,7 @@ pub fn dispatch(
         }
         Operation::HaeTuotteenSkeema => {
             let org = caller.organisation.as_deref();
-            let xsd = hae_tuotteen_skeema::answer(org, &app.settings.products, params, version)?;
+            let xsd = hae_tuotteen_skeema::answer(org, &app.settings().products, params, version)?;
             record.return_code = ReturnCode::Ok.code().into();
             Ok(xsd)
         }
@@ -459,7 +461,7 @@ fn person_query(
     };
     record.product = Some(auth.product.name.clone());
     use crate::access::enduser::requested;
-    if let Err(code) = app.end_user_certs.check(
+    if let Err(code) = app.live().end_user_certs.check(
         requested(params.get("VarmenteenVoimassaolotarkistus")),
         requested(params.get("VarmenteenSulkulistatarkistus")),
         params.get("X509Certificate"),

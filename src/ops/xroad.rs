@@ -70,17 +70,11 @@ pub async fn handle(app: &App, caller: &Caller, framing: &Framing, body: &[u8]) 
         );
         return fault_answer(app, caller, record, fault, 403).await;
     }
-    let organisation = app
-        .settings
+    let settings = app.settings();
+    let organisation = settings
         .xroad
         .organisation_of(&client_id)
-        .and_then(|id| {
-            app.settings
-                .access
-                .organisations()
-                .iter()
-                .find(|o| o.id == id)
-        })
+        .and_then(|id| settings.access.organisations().iter().find(|o| o.id == id))
         .cloned();
     let Some(organisation) = organisation else {
         let fault = Fault::client(
@@ -115,7 +109,7 @@ pub async fn handle(app: &App, caller: &Caller, framing: &Framing, body: &[u8]) 
             ReturnCode::Internal.code().to_string(),
         ),
     };
-    let in_body = app.settings.xroad.fault_in_body_codes.contains(&code);
+    let in_body = app.settings().xroad.fault_in_body_codes.contains(&code);
     let text = paluukoodi_text(&document)
         .or_else(|| ReturnCode::from_code(&code).map(|c| c.text().to_string()))
         .unwrap_or_default();

@@ -1,0 +1,136 @@
+//! SIGHUP reloads the configuration without dropping queries in flight; an invalid new
+//! configuration is refused, the running one stays, and the log says why.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::util::*;
+
+fn code(r: &Reply) -> String {
+    let doc = vastaus(r, "TeeHenkilonTunnusKysely");
+    doc.child(VTJ_NS, "Paluukoodi")
+        .unwrap()
+        .attr(None, "koodi")
+        .unwrap()
+        .to_string()
+}
+
+fn hup(pid: u32) {
+    assert!(
+        Command::new("kill")
+            .args(["-HUP", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+#[tokio::test]
+async fn sighup_reloads_and_an_invalid_config_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.toml");
+    let original = vtj_emulator::config::DEFAULT_CONFIG;
+    std::fs::write(&config, original).unwrap();
+    let exe = env!("CARGO_BIN_EXE_vtj-emulator");
+    let mut child = Command::new(exe)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--monitor-listen",
+            "off",
+            "--config",
+        ])
+        .arg(&config)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = stdout.next().unwrap().unwrap();
+    let addr: std::net::SocketAddr = first
+        .split("https://")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let client = Client::new(addr, Some("demo"));
+    let ask = |product: &'static str| {
+        let client = Client::new(addr, Some("demo"));
+        async move {
+            client
+                .soso(
+                    "TeeHenkilonTunnusKysely",
+                    &person_query(product, "020501A999T"),
+                )
+                .await
+        }
+    };
+    assert_eq!(code(&ask("PERUSSANOMA 3").await), "0000");
+
+    // A slow query (reserved code, two seconds) is in flight across the reload.
+    let in_flight = tokio::spawn(async move {
+        client
+            .soso(
+                "TeeHenkilonTunnusKysely",
+                &person_query("PERUSSANOMA 3", "010100-995J"),
+            )
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let narrowed = original.replace(
+        "products = [\"PERUSSANOMA 3\"]",
+        "products = [\"HUOLTAJA-HUOLLETTAVAT\"]",
+    );
+    assert_ne!(narrowed, original);
+    std::fs::write(&config, &narrowed).unwrap();
+    hup(child.id());
+    let mut reloaded = false;
+    for _ in 0..50 {
+        if code(&ask("PERUSSANOMA 3").await) == "-1900" {
+            reloaded = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(reloaded, "the narrowed permit did not take effect");
+    assert_eq!(code(&ask("HUOLTAJA-HUOLLETTAVAT").await), "0000");
+    assert_eq!(
+        code(&in_flight.await.unwrap()),
+        "0001",
+        "the query in flight was answered"
+    );
+
+    // An invalid configuration: refused, the previous one stays.
+    std::fs::write(&config, narrowed.replace("password_hash = ", "password = ")).unwrap();
+    hup(child.id());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(code(&ask("HUOLTAJA-HUOLLETTAVAT").await), "0000");
+    assert_eq!(code(&ask("PERUSSANOMA 3").await), "-1900");
+
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(logs.contains("configuration reloaded"), "{logs}");
+    assert!(logs.contains("configuration reload refused"), "{logs}");
+    assert!(
+        logs.contains("plaintext passwords are not accepted"),
+        "{logs}"
+    );
+}
