@@ -44,7 +44,8 @@ impl App {
             FixtureSource::Files(files) => Fixtures::load(files)?,
         };
         let n = fixtures.import(&registry)?;
-        tracing::info!(persons = n, total = registry.len(), "fixtures imported");
+        // No count of the whole registry here: start-up must not scan the population.
+        tracing::info!(persons = n, "fixtures imported");
         let audit = AuditLog::open(&db)?;
         Ok(Arc::new(App {
             settings,
