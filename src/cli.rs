@@ -37,6 +37,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Build or inspect the stored population (with the server stopped).
+    Population {
+        #[command(subcommand)]
+        command: PopulationCommand,
+    },
     /// Regenerate the test PKI (test use only; overwrites the files).
     Certs {
         /// Folder to write into.
@@ -49,6 +54,27 @@ pub enum Command {
 pub enum AuditCommand {
     /// Print every record as a JSON line.
     List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PopulationCommand {
+    /// Generate a deterministic synthetic population into the store (the fixtures are
+    /// imported after it and win on conflict).
+    Generate {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Number of persons to generate.
+        #[arg(long)]
+        persons: u64,
+        /// Seed: the same seed gives the same records.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Print counts of the stored population by group.
+    Stats {
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -100,6 +126,7 @@ pub fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Population { command } => crate::registry::population_cli::run(command),
         Command::Certs { out } => {
             let written = crate::pki::generate_test_pki(&out, &Default::default())?;
             for p in written {
