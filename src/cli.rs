@@ -1,4 +1,5 @@
-//! The command line: `serve` runs the emulator, `audit list` prints the audit log, `certs`
+//! The command line: `serve` runs the emulator, `audit list` prints the audit log,
+//! `population generate|stats` builds or counts the stored population, `certs`
 //! regenerates the committed test PKI. Commands that touch the store or the configuration
 //! share `--config FILE` and `--data DIR`.
 
