@@ -331,6 +331,8 @@ impl BulkWriter<'_> {
         for (tree, batch) in trees.into_iter().zip(self.batches.iter_mut()) {
             tree.apply_batch(std::mem::take(batch))?;
         }
+        // Written pages can leave memory only once they are on disk.
+        r.persons.flush()?;
         self.pending = 0;
         Ok(())
     }
