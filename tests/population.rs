@@ -47,6 +47,15 @@ async fn generate_is_deterministic_stats_count_and_the_server_answers() {
     let out_a = cli(&[&gen_args[..], &["--data", a_str]].concat());
     let out_b = cli(&[&gen_args[..], &["--data", b_str]].concat());
     assert_eq!(digest(&out_a), digest(&out_b));
+    // A second population never mixes into the first.
+    let again = Command::new(env!("CARGO_BIN_EXE_vtj-emulator"))
+        .args([&gen_args[..], &["--data", b_str]].concat())
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already holds a generated population")
+    );
 
     let stats = cli(&["population", "stats", "--data", a_str]);
     let fixtures = vtj_emulator::registry::fixtures::Fixtures::builtin().unwrap();

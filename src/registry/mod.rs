@@ -4,7 +4,7 @@
 
 pub mod codes;
 pub mod estate;
-mod fixture_estate;
+pub(crate) mod fixture_estate;
 pub mod fixtures;
 pub mod generate;
 pub mod model;

@@ -59,6 +59,12 @@ fn generate_into(settings: &Settings, persons: u64, seed: u64) -> anyhow::Result
         .open()
         .with_context(|| format!("cannot open the store in {}", settings.data_dir.display()))?;
     let registry = Registry::open(&db)?;
+    if registry.has_generated_population()? {
+        anyhow::bail!(
+            "{} already holds a generated population; generate into a new --data directory (or delete this one) so that two populations never mix",
+            settings.data_dir.display()
+        );
+    }
     let bar = ProgressBar::new(persons).with_style(
         ProgressStyle::with_template(
             "{msg} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} persons ({per_sec}, eta {eta})",

@@ -199,6 +199,17 @@ impl Registry {
         }
     }
 
+    /// Whether a generated population is stored (a building in the generated PRT range).
+    pub fn has_generated_population(&self) -> Result<bool, RegistryError> {
+        let from = crate::registry::fixture_estate::GENERATED_PRT_FROM.to_string();
+        Ok(self
+            .buildings
+            .range(from.as_bytes()..)
+            .next()
+            .transpose()?
+            .is_some())
+    }
+
     /// Whether an active or passive identity code is taken.
     pub fn hetu_taken(&self, hetu: &Hetu) -> Result<bool, RegistryError> {
         let k = hetu.as_str().as_bytes();
