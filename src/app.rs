@@ -40,6 +40,8 @@ pub struct App {
     /// Lockouts, quota usage and last-use times: state that outlives config reloads.
     pub access: AccessState,
     pub metrics: Metrics,
+    /// The registry's size for /metrics, counted in the background.
+    pub registry_count: crate::monitor::RegistryCount,
     pub registry: Registry,
     pub audit: AuditLog,
 }
@@ -56,7 +58,8 @@ impl App {
             FixtureSource::Files(files) => Fixtures::load(files)?,
         };
         let n = fixtures.import(&registry)?;
-        tracing::info!(persons = n, total = registry.len(), "fixtures imported");
+        // No count of the whole registry here: start-up must not scan the population.
+        tracing::info!(persons = n, "fixtures imported");
         let audit = AuditLog::open(&db)?;
         let access = AccessState::open(&db).map_err(|error| OpenError::Store {
             path: settings.data_dir.display().to_string(),
@@ -69,6 +72,7 @@ impl App {
             db,
             access,
             metrics: Metrics::default(),
+            registry_count: Default::default(),
             registry,
             audit,
         }))

@@ -1,4 +1,5 @@
-//! The command line: `serve` runs the emulator, `audit list` prints the audit log, `certs`
+//! The command line: `serve` runs the emulator, `audit list` prints the audit log,
+//! `population generate|stats` builds or counts the stored population, `certs`
 //! regenerates the committed test PKI. Commands that touch the store or the configuration
 //! share `--config FILE` and `--data DIR`.
 
@@ -52,6 +53,11 @@ pub enum Command {
     Products {
         #[command(subcommand)]
         command: ProductsCommand,
+    },
+    /// Build or inspect the stored population (with the server stopped).
+    Population {
+        #[command(subcommand)]
+        command: PopulationCommand,
     },
     /// Regenerate the test PKI (test use only; overwrites the files).
     Certs {
@@ -116,6 +122,27 @@ pub enum ProductsCommand {
     },
     /// The catalogue's data groups, which `[[product]]` definitions may name.
     Groups,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PopulationCommand {
+    /// Generate a deterministic synthetic population into the store (the fixtures are
+    /// imported after it and win on conflict).
+    Generate {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Number of persons to generate.
+        #[arg(long)]
+        persons: u64,
+        /// Seed: the same seed gives the same records.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Print counts of the stored population by group.
+    Stats {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 /// Options shared by every command that reads the configuration or the store.
@@ -246,6 +273,7 @@ pub fn main() -> anyhow::Result<()> {
             print!("{text}");
             Ok(())
         }
+        Command::Population { command } => crate::registry::population_cli::run(command),
         Command::Certs { out } => {
             let written = crate::pki::generate_test_pki(&out, &Default::default())?;
             for p in written {

@@ -8,7 +8,7 @@
 //! before the answer leaves) → response bytes.
 //!
 //! Crate map, one job each:
-//! - [`cli`]: the command line (`serve`, `audit`, `certs`).
+//! - [`cli`]: the command line (`serve`, `audit`, `population`, `certs`).
 //! - [`config`]: the TOML file as written and the checked [`config::Settings`].
 //! - [`app`]: the running server's shared state; opens the store, imports fixtures.
 //! - [`tls`]: rustls server/client configurations and the peer's identity.
@@ -20,7 +20,8 @@
 //! - [`ops`]: the operations (one file each), their typed requests, the shared checks, the
 //!   dispatcher and the entries of the direct and X-Road interfaces.
 //! - [`access`]: organisations, certificates, service users, permitted products.
-//! - [`registry`]: the population: data model, code lists, sled store, fixtures.
+//! - [`registry`]: the population: persons, buildings, dwellings, properties; code lists,
+//!   sled store, fixtures, the synthetic-population generator and its statistics.
 //! - [`ids`]: personal identity codes, SATU, VTJ-PRT, property and dwelling identifiers.
 //! - [`products`]: the catalogue of data groups, products (built-in and configured), their
 //!   generated response schemas, the response renderer.

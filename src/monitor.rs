@@ -46,14 +46,49 @@ pub async fn run(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Out
     }
 }
 
-fn route(app: &App, req: &Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+/// How old a registry count may be before a scrape starts a new one.
+const COUNT_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The number of persons, counted in the background (a count scans the whole tree, which
+/// at full population takes seconds): a scrape never waits for it, and the gauge appears
+/// once the first count has finished.
+#[derive(Default)]
+pub struct RegistryCount {
+    state: std::sync::Mutex<(Option<u64>, Option<std::time::Instant>, bool)>,
+}
+
+impl RegistryCount {
+    /// The last count; starts a new one when it is missing or stale.
+    pub fn get(&self, app: &Arc<App>) -> Option<u64> {
+        let mut st = self.state.lock().expect("not poisoned");
+        let stale = st.1.is_none_or(|t| t.elapsed() > COUNT_MAX_AGE);
+        if stale && !st.2 {
+            st.2 = true;
+            let app = app.clone();
+            tokio::task::spawn_blocking(move || {
+                let n = app.registry.len() as u64;
+                let mut st = app.registry_count.state.lock().expect("not poisoned");
+                *st = (Some(n), Some(std::time::Instant::now()), false);
+            });
+        }
+        st.0
+    }
+}
+
+fn route(app: &Arc<App>, req: &Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
     match (req.method(), req.uri().path()) {
         (&Method::GET, "/metrics") => {
-            let gauges = [(
-                "vtj_registry_persons",
-                "Persons in the registry.",
-                app.registry.len() as f64,
-            )];
+            let persons = app.registry_count.get(app);
+            let gauges: Vec<(&str, &str, f64)> = persons
+                .map(|n| {
+                    (
+                        "vtj_registry_persons",
+                        "Persons in the registry (counted at most once a minute).",
+                        n as f64,
+                    )
+                })
+                .into_iter()
+                .collect();
             text(
                 StatusCode::OK,
                 "text/plain; version=0.0.4; charset=utf-8",

@@ -9,6 +9,7 @@ mod limits;
 mod monitoring;
 mod operations;
 mod permits;
+mod population;
 mod products;
 mod products_person;
 mod protocol;

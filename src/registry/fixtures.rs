@@ -1,6 +1,8 @@
-//! Hand-written fixtures: TOML files of persons (format in `fixtures/README.md`), checked
-//! as a whole before anything is stored, so a bad file loads nothing. Relations are made to
-//! hold both ways here (a guardian lists the dependant and the dependant the guardian).
+//! Hand-written fixtures: TOML files of persons, buildings, dwellings and properties
+//! (format in `fixtures/README.md`), checked as a whole before anything is stored, so a bad
+//! file loads nothing. Relations are made to hold both ways here (a guardian lists the
+//! dependant and the dependant the guardian; a property its buildings; a dwelling its
+//! residents). The estate checks live in [`super::fixture_estate`].
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -9,6 +11,8 @@ use serde::Deserialize;
 
 use crate::ids::Hetu;
 use crate::registry::codes;
+use crate::registry::estate::{Building, Dwelling, Property};
+use crate::registry::fixture_estate;
 use crate::registry::model::{GuardianLink, Person};
 use crate::registry::store::{Registry, RegistryError};
 
@@ -36,12 +40,21 @@ pub enum FixtureError {
 struct FixtureFile {
     #[serde(default)]
     person: Vec<Person>,
+    #[serde(default)]
+    property: Vec<Property>,
+    #[serde(default)]
+    building: Vec<Building>,
+    #[serde(default)]
+    dwelling: Vec<Dwelling>,
 }
 
-/// A checked set of fixture persons, relations completed, ready to store.
+/// A checked set of fixture records, relations completed, ready to store.
 #[derive(Debug, Clone, Default)]
 pub struct Fixtures {
     pub persons: Vec<Person>,
+    pub properties: Vec<Property>,
+    pub buildings: Vec<Building>,
+    pub dwellings: Vec<Dwelling>,
 }
 
 impl Fixtures {
@@ -49,11 +62,13 @@ impl Fixtures {
     pub fn parse(sources: &[(&str, &str)]) -> Result<Self, FixtureError> {
         let mut persons: BTreeMap<Hetu, (String, Person)> = BTreeMap::new();
         let mut passive: HashSet<Hetu> = HashSet::new();
+        let mut estate = fixture_estate::Estate::default();
         for (file, text) in sources {
             let parsed: FixtureFile = toml::from_str(text).map_err(|e| FixtureError::Invalid {
                 file: file.to_string(),
                 message: e.to_string().trim_end().to_string(),
             })?;
+            estate.add(file, parsed.property, parsed.building, parsed.dwelling)?;
             for p in parsed.person {
                 check_person(file, &p)?;
                 for old in &p.passive_hetus {
@@ -83,8 +98,12 @@ impl Fixtures {
             });
         }
         complete_relations(&mut persons)?;
+        let (properties, buildings, dwellings) = estate.complete(&persons)?;
         Ok(Fixtures {
             persons: persons.into_values().map(|(_, p)| p).collect(),
+            properties,
+            buildings,
+            dwellings,
         })
     }
 
@@ -111,8 +130,18 @@ impl Fixtures {
         Self::parse(BUILTIN)
     }
 
-    /// Stores every person (fixtures win over whatever is stored under the same code).
+    /// Stores every record (fixtures win over whatever is stored under the same key);
+    /// returns the number of persons.
     pub fn import(&self, registry: &Registry) -> Result<usize, FixtureError> {
+        for p in &self.properties {
+            registry.put_property(p)?;
+        }
+        for b in &self.buildings {
+            registry.put_building(b)?;
+        }
+        for d in &self.dwellings {
+            registry.put_dwelling(d)?;
+        }
         for p in &self.persons {
             registry.put(p)?;
         }
@@ -120,7 +149,7 @@ impl Fixtures {
     }
 }
 
-fn invalid(file: &str, p: &Person, message: String) -> FixtureError {
+pub(crate) fn invalid(file: &str, p: &Person, message: String) -> FixtureError {
     FixtureError::Invalid {
         file: file.to_string(),
         message: format!("person {}: {message}", p.hetu),
@@ -157,6 +186,21 @@ fn check_person(file: &str, p: &Person) -> Result<(), FixtureError> {
         && d < b
     {
         return bad(format!("death_date {d} is before the birth date {b}"));
+    }
+    if let (Some(d), b) = (p.declared_dead_date, p.birth_date())
+        && d < b
+    {
+        return bad(format!(
+            "declared_dead_date {d} is before the birth date {b}"
+        ));
+    }
+    if let Some(s) = &p.satu
+        && s.number() >= fixture_estate::GENERATED_SATU_FROM
+    {
+        return bad(format!(
+            "satu {s}: numbers from {} on are reserved for the generated population",
+            fixture_estate::GENERATED_SATU_FROM
+        ));
     }
     Ok(())
 }
@@ -278,5 +322,164 @@ mod tests {
             .find(|p| p.hetu.as_str() == "010170-999R")
             .unwrap();
         assert_eq!(guardian.dependants[0].as_str(), "020501A999T");
+    }
+
+    fn builtin_person<'a>(f: &'a Fixtures, hetu: &str) -> &'a Person {
+        f.persons
+            .iter()
+            .find(|p| p.hetu.as_str() == hetu)
+            .unwrap_or_else(|| panic!("{hetu} is not in the bundled fixtures"))
+    }
+
+    #[test]
+    fn bundled_fixtures_cover_every_edge_case() {
+        let f = Fixtures::builtin().unwrap();
+        let any = |pred: &dyn Fn(&Person) -> bool| f.persons.iter().any(pred);
+        assert!(any(&|p| p.non_disclosure.is_some()), "non-disclosure");
+        assert!(any(&|p| p.death_date.is_some()), "deceased");
+        assert!(any(&|p| p.declared_dead_date.is_some()), "declared dead");
+        assert!(any(&|p| !p.passive_hetus.is_empty()), "passive code");
+        assert!(any(&|p| p.permanent_foreign_address.is_some()), "abroad");
+        assert!(
+            any(&|p| !p.temporary_addresses.is_empty()),
+            "temporary address"
+        );
+        assert!(
+            any(&|p| !p.temporary_foreign_addresses.is_empty()),
+            "temporary abroad"
+        );
+        assert!(any(&|p| !p.guardians.is_empty()) && any(&|p| !p.dependants.is_empty()));
+        assert!(any(&|p| p.satu.is_some()), "SATU");
+        assert!(any(&|p| !p.former_names.is_empty()), "former names");
+        assert!(any(&|p| !p.foreign_ids.is_empty()), "foreign ids");
+        assert!(
+            any(&|p| !p.powers_of_attorney.is_empty()),
+            "power of attorney"
+        );
+        let g = |pred: &dyn Fn(&crate::registry::model::Guardianship) -> bool| {
+            f.persons
+                .iter()
+                .filter_map(|p| p.guardianship.as_ref())
+                .any(pred)
+        };
+        assert!(g(&|g| !g.person_guardians.is_empty()), "person guardian");
+        assert!(g(&|g| !g.company_guardians.is_empty()), "company guardian");
+        assert!(g(&|g| !g.public_guardians.is_empty()), "public guardian");
+        for sign in "YXWVUBCDEF".chars() {
+            assert!(
+                any(&|p| p.hetu.century_sign() == sign),
+                "century sign {sign}"
+            );
+        }
+        assert!(
+            f.dwellings
+                .iter()
+                .filter(|d| d.building().as_str() == "9000000987" && !d.residents.is_empty())
+                .count()
+                >= 2,
+            "a building with several dwellings and residents"
+        );
+    }
+
+    #[test]
+    fn bundled_relations_are_completed_both_ways() {
+        let f = Fixtures::builtin().unwrap();
+        // The father listed the five children; they listed their mother.
+        let father = builtin_person(&f, "170984-977D");
+        assert_eq!(father.dependants.len(), 5);
+        let child = builtin_person(&f, "290224F906R");
+        let guardians: Vec<&str> = child.guardians.iter().map(|g| g.hetu.as_str()).collect();
+        assert!(guardians.contains(&"170984-977D") && guardians.contains(&"050786-9689"));
+        let mother = builtin_person(&f, "050786-9689");
+        assert!(
+            mother
+                .dependants
+                .iter()
+                .any(|h| h.as_str() == "290224F906R")
+        );
+        // ASUKASLKM2: four residents in 020501A999T's dwelling, 090702A9996 among them.
+        let d = f
+            .dwellings
+            .iter()
+            .find(|d| d.id.to_string() == "90000009871B023 ")
+            .unwrap();
+        assert_eq!(d.residents.len(), 4);
+        assert!(d.residents.iter().any(|h| h.as_str() == "090702A9996"));
+        let p = f
+            .properties
+            .iter()
+            .find(|p| p.id.to_string() == "905-001-0012-0003")
+            .unwrap();
+        assert_eq!(p.buildings.len(), 1);
+        // HUOLLETTAVA-HUOLTAJAT
+        let minja = builtin_person(&f, "311211A9527");
+        assert_eq!(minja.guardians.len(), 2);
+        assert_eq!(minja.sex_code(), 2);
+    }
+
+    const PLACE: &str = "[[property]]\nid = \"905-001-0001-0001\"\nmunicipality = \"905\"\n\n[[building]]\nprt = \"9000000987\"\nproperty = \"905-001-0001-0001\"\nmunicipality = \"905\"\nuse_code = \"032\"\nclass_code = \"0320\"\naddress = { street_fi = \"K\", number = \"1\", postal_code = \"65100\", post_office_fi = \"VAASA\" }\n\n[[dwelling]]\nid = \"90000009871A001\"\nrooms = 2\nfloor_area = 50\n";
+
+    #[test]
+    fn estate_records_load_and_bad_ones_are_named() {
+        let person = "\n[[person]]\nhetu = \"020501A999T\"\nlast_name = \"A\"\nfirst_names = \"B\"\npermanent_address = { street_fi = \"K\", postal_code = \"65100\", post_office_fi = \"VAASA\", dwelling = \"90000009871A001\" }\n";
+        let f = Fixtures::parse(&[("e.toml", &format!("{PLACE}{person}"))]).unwrap();
+        assert_eq!(f.dwellings[0].residents[0].as_str(), "020501A999T");
+        assert_eq!(f.properties[0].buildings[0].as_str(), "9000000987");
+
+        let cases = [
+            // a dwelling whose building is not defined
+            (
+                PLACE.replace("90000009871A001", "90000130991A001"),
+                "building 9000013099 is not defined",
+            ),
+            // a building whose property is not defined
+            (
+                PLACE.replace(
+                    "property = \"905-001-0001-0001\"",
+                    "property = \"905-001-0001-0002\"",
+                ),
+                "property 905-001-0001-0002 is not defined",
+            ),
+            // a bad PRT check character, reported with its line
+            (
+                PLACE.replace("prt = \"9000000987\"", "prt = \"9000000988\""),
+                "line 6",
+            ),
+            // a date that does not exist
+            (
+                PLACE.replace(
+                    "class_code = \"0320\"",
+                    "class_code = \"0320\"\ncompleted = \"2023-02-29\"",
+                ),
+                "line 11",
+            ),
+            // an unknown kitchen type
+            (
+                PLACE.replace("rooms = 2", "rooms = 2\nkitchen = \"X\""),
+                "kitchen",
+            ),
+            // a PRT of the generated range
+            (
+                PLACE
+                    .replace("9000000987", "910000000P")
+                    .replace("90000009871A001", "910000000P1A001"),
+                "reserved",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = Fixtures::parse(&[("e.toml", &text)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("e.toml: "), "{err}");
+            assert!(err.contains(expected), "{expected:?} not in {err}");
+        }
+        // a person living in a dwelling that is not defined: nothing loads
+        let err = Fixtures::parse(&[("p.toml", person)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("020501A999T") && err.contains("permanent_address.dwelling"),
+            "{err}"
+        );
     }
 }

@@ -1,10 +1,19 @@
-//! The population register: the data model, the code lists that name its codes, the sled
-//! store with its indexes, and the hand-written fixtures.
+//! The population register: the data model of persons and of buildings, dwellings and
+//! properties, the code lists that name its codes, the sled store with its indexes, the
+//! hand-written fixtures, the synthetic population generator and the counts by group.
 
 pub mod codes;
+pub mod estate;
+pub(crate) mod fixture_estate;
 pub mod fixtures;
+pub mod generate;
 pub mod model;
+mod names;
+pub mod population_cli;
+mod rng;
+pub mod stats;
 pub mod store;
 
+pub use estate::{Building, Dwelling, Property};
 pub use model::Person;
 pub use store::{Lookup, Registry, RegistryError};

@@ -85,6 +85,44 @@ pub struct Person {
 }
 
 impl Person {
+    /// A person with only an identity code and names; every other group empty.
+    pub fn new(hetu: Hetu, last_name: String, first_names: String) -> Person {
+        Person {
+            hetu,
+            passive_hetus: Vec::new(),
+            satu: None,
+            last_name,
+            first_names,
+            call_name: None,
+            former_names: Vec::new(),
+            taken_into_care: false,
+            sex: None,
+            death_date: None,
+            declared_dead_date: None,
+            mother_tongue: None,
+            service_language: None,
+            citizenships: Vec::new(),
+            birth_country: None,
+            foreign_birthplace: None,
+            foreign_ids: Vec::new(),
+            permanent_address: None,
+            permanent_foreign_address: None,
+            temporary_addresses: Vec::new(),
+            temporary_foreign_addresses: Vec::new(),
+            postal_addresses: Vec::new(),
+            foreign_postal_addresses: Vec::new(),
+            home_municipality: None,
+            non_disclosure: None,
+            guardians: Vec::new(),
+            dependants: Vec::new(),
+            children: Vec::new(),
+            guardianship: None,
+            powers_of_attorney: Vec::new(),
+            occupation: None,
+            email: None,
+        }
+    }
+
     /// Sex code `1` or `2`: the recorded one, else the identity code's parity.
     pub fn sex_code(&self) -> u8 {
         self.sex.unwrap_or_else(|| match self.hetu.sex() {

@@ -1,13 +1,24 @@
 //! The registry on disk: persons in a sled tree keyed by their active identity code, with
-//! index trees from passive identity codes and SATUs to the active code. Values are JSON.
-//! Nothing here is loaded whole into memory; every lookup is a point read.
+//! index trees from passive identity codes and SATUs to the active code; buildings keyed by
+//! VTJ-PRT, dwellings keyed by their 16-character identifier (so a building's dwellings are
+//! one prefix scan) and properties keyed by their canonical identifier. Values are JSON.
+//! Nothing here is loaded whole into memory; every lookup is a point read or a prefix scan.
+//! Bulk loading goes through [`BulkWriter`] (batched writes); this file must not decide
+//! what is stored, only how.
 
-use crate::ids::{Hetu, Satu};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::ids::{DwellingId, Hetu, PropertyId, Prt, Satu};
+use crate::registry::estate::{Building, Dwelling, Property};
 use crate::registry::model::Person;
 
 const PERSONS: &str = "registry.persons";
 const PASSIVE: &str = "registry.passive_hetu";
 const SATU: &str = "registry.satu";
+const BUILDINGS: &str = "registry.buildings";
+const DWELLINGS: &str = "registry.dwellings";
+const PROPERTIES: &str = "registry.properties";
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
@@ -38,6 +49,21 @@ pub struct Registry {
     persons: sled::Tree,
     passive: sled::Tree,
     satu: sled::Tree,
+    buildings: sled::Tree,
+    dwellings: sled::Tree,
+    properties: sled::Tree,
+}
+
+/// The stored form of a record.
+pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("registry records always serialise")
+}
+
+fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T, RegistryError> {
+    serde_json::from_slice(bytes).map_err(|source| RegistryError::Corrupt {
+        key: String::from_utf8_lossy(key).into_owned(),
+        source,
+    })
 }
 
 impl Registry {
@@ -46,12 +72,15 @@ impl Registry {
             persons: db.open_tree(PERSONS)?,
             passive: db.open_tree(PASSIVE)?,
             satu: db.open_tree(SATU)?,
+            buildings: db.open_tree(BUILDINGS)?,
+            dwellings: db.open_tree(DWELLINGS)?,
+            properties: db.open_tree(PROPERTIES)?,
         })
     }
 
     /// Stores a person (replacing any earlier record under the same code) with its indexes.
     pub fn put(&self, person: &Person) -> Result<(), RegistryError> {
-        let bytes = serde_json::to_vec(person).expect("a Person always serialises");
+        let bytes = encode(person);
         let key = person.hetu.as_str().as_bytes();
         self.persons.insert(key, bytes)?;
         for old in &person.passive_hetus {
@@ -63,23 +92,155 @@ impl Registry {
         Ok(())
     }
 
+    /// Stores a building (replacing any earlier record under the same PRT).
+    pub fn put_building(&self, b: &Building) -> Result<(), RegistryError> {
+        self.buildings
+            .insert(b.prt.as_str().as_bytes(), encode(b))?;
+        Ok(())
+    }
+
+    /// Stores a dwelling (replacing any earlier record under the same identifier).
+    pub fn put_dwelling(&self, d: &Dwelling) -> Result<(), RegistryError> {
+        self.dwellings
+            .insert(d.id.to_string().as_bytes(), encode(d))?;
+        Ok(())
+    }
+
+    /// Stores a property (replacing any earlier record under the same identifier).
+    pub fn put_property(&self, p: &Property) -> Result<(), RegistryError> {
+        self.properties
+            .insert(p.id.to_string().as_bytes(), encode(p))?;
+        Ok(())
+    }
+
+    pub fn building(&self, prt: &Prt) -> Result<Option<Building>, RegistryError> {
+        self.point(&self.buildings, prt.as_str().as_bytes())
+    }
+
+    pub fn dwelling(&self, id: &DwellingId) -> Result<Option<Dwelling>, RegistryError> {
+        self.point(&self.dwellings, id.to_string().as_bytes())
+    }
+
+    pub fn property(&self, id: &PropertyId) -> Result<Option<Property>, RegistryError> {
+        self.point(&self.properties, id.to_string().as_bytes())
+    }
+
+    /// The dwellings of a building, in identifier order (one prefix scan).
+    pub fn dwellings_of(&self, prt: &Prt) -> Result<Vec<Dwelling>, RegistryError> {
+        self.dwellings
+            .scan_prefix(prt.as_str().as_bytes())
+            .map(|kv| {
+                let (k, v) = kv?;
+                decode(&k, &v)
+            })
+            .collect()
+    }
+
+    /// The residents of a dwelling, as stored persons (a dwelling that is not stored has
+    /// none).
+    pub fn residents_of(&self, id: &DwellingId) -> Result<Vec<Person>, RegistryError> {
+        let Some(d) = self.dwelling(id)? else {
+            return Ok(Vec::new());
+        };
+        d.residents
+            .iter()
+            .map(|h| {
+                self.get(h)?
+                    .ok_or_else(|| RegistryError::DanglingIndex(h.to_string()))
+            })
+            .collect()
+    }
+
+    /// The buildings on a property.
+    pub fn buildings_of(&self, id: &PropertyId) -> Result<Vec<Building>, RegistryError> {
+        let Some(p) = self.property(id)? else {
+            return Ok(Vec::new());
+        };
+        p.buildings
+            .iter()
+            .map(|prt| {
+                self.building(prt)?
+                    .ok_or_else(|| RegistryError::DanglingIndex(prt.to_string()))
+            })
+            .collect()
+    }
+
+    fn point<T: DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        key: &[u8],
+    ) -> Result<Option<T>, RegistryError> {
+        match tree.get(key)? {
+            None => Ok(None),
+            Some(v) => decode(key, &v).map(Some),
+        }
+    }
+
+    /// Streams every stored person in key order (nothing is held beyond one record).
+    pub fn persons(&self) -> impl Iterator<Item = Result<Person, RegistryError>> + '_ {
+        self.persons.iter().map(|kv| {
+            let (k, v) = kv?;
+            decode(&k, &v)
+        })
+    }
+
+    /// The first stored active identity code at or after `key` in key order (for sampling
+    /// codes, e.g. in benchmarks, without reading the records).
+    pub fn hetu_at_or_after(&self, key: &str) -> Result<Option<Hetu>, RegistryError> {
+        match self.persons.range(key.as_bytes()..).keys().next() {
+            None => Ok(None),
+            Some(k) => {
+                let k = k?;
+                let s = String::from_utf8_lossy(&k).into_owned();
+                s.parse()
+                    .map(Some)
+                    .map_err(|_| RegistryError::DanglingIndex(s))
+            }
+        }
+    }
+
+    /// Whether a generated population is stored (a building in the generated PRT range).
+    pub fn has_generated_population(&self) -> Result<bool, RegistryError> {
+        let from = crate::registry::fixture_estate::GENERATED_PRT_FROM.to_string();
+        Ok(self
+            .buildings
+            .range(from.as_bytes()..)
+            .next()
+            .transpose()?
+            .is_some())
+    }
+
+    /// Whether an active or passive identity code is taken.
+    pub fn hetu_taken(&self, hetu: &Hetu) -> Result<bool, RegistryError> {
+        let k = hetu.as_str().as_bytes();
+        Ok(self.persons.contains_key(k)? || self.passive.contains_key(k)?)
+    }
+
+    /// Number of stored buildings, dwellings and properties (each a scan of its tree).
+    pub fn estate_counts(&self) -> (usize, usize, usize) {
+        (
+            self.buildings.len(),
+            self.dwellings.len(),
+            self.properties.len(),
+        )
+    }
+
+    /// A writer that batches records for bulk loading.
+    pub fn bulk(&self) -> BulkWriter<'_> {
+        BulkWriter {
+            registry: self,
+            batches: Default::default(),
+            pending: 0,
+        }
+    }
+
     /// The person whose active code this is.
     pub fn get(&self, hetu: &Hetu) -> Result<Option<Person>, RegistryError> {
         self.get_raw(hetu.as_str().as_bytes())
     }
 
     fn get_raw(&self, key: &[u8]) -> Result<Option<Person>, RegistryError> {
-        match self.persons.get(key)? {
-            None => Ok(None),
-            Some(v) => {
-                serde_json::from_slice(&v)
-                    .map(Some)
-                    .map_err(|source| RegistryError::Corrupt {
-                        key: String::from_utf8_lossy(key).into_owned(),
-                        source,
-                    })
-            }
-        }
+        self.point(&self.persons, key)
     }
 
     fn via_index(&self, index: &sled::Tree, key: &[u8]) -> Result<Option<Person>, RegistryError> {
@@ -121,5 +282,76 @@ impl Registry {
 
     pub fn is_empty(&self) -> bool {
         self.persons.is_empty()
+    }
+}
+
+/// Batched writes for bulk loading: records go into one [`sled::Batch`] per tree, applied
+/// every [`BulkWriter::BATCH`] records and on [`BulkWriter::finish`].
+pub struct BulkWriter<'a> {
+    registry: &'a Registry,
+    /// persons, passive, satu, buildings, dwellings, properties
+    batches: [sled::Batch; 6],
+    pending: usize,
+}
+
+impl BulkWriter<'_> {
+    pub const BATCH: usize = 20_000;
+
+    fn add(&mut self, tree: usize, key: &[u8], value: Vec<u8>) -> Result<(), RegistryError> {
+        self.batches[tree].insert(key, value);
+        self.pending += 1;
+        if self.pending >= Self::BATCH {
+            self.apply()?;
+        }
+        Ok(())
+    }
+
+    pub fn person(&mut self, p: &Person) -> Result<(), RegistryError> {
+        let key = p.hetu.as_str().as_bytes();
+        for old in &p.passive_hetus {
+            self.add(1, old.as_str().as_bytes(), key.to_vec())?;
+        }
+        if let Some(satu) = &p.satu {
+            self.add(2, satu.as_str().as_bytes(), key.to_vec())?;
+        }
+        self.add(0, key, encode(p))
+    }
+
+    pub fn building(&mut self, b: &Building) -> Result<(), RegistryError> {
+        self.add(3, b.prt.as_str().as_bytes(), encode(b))
+    }
+
+    pub fn dwelling(&mut self, d: &Dwelling) -> Result<(), RegistryError> {
+        self.add(4, d.id.to_string().as_bytes(), encode(d))
+    }
+
+    pub fn property(&mut self, p: &Property) -> Result<(), RegistryError> {
+        self.add(5, p.id.to_string().as_bytes(), encode(p))
+    }
+
+    fn apply(&mut self) -> Result<(), RegistryError> {
+        let r = self.registry;
+        let trees = [
+            &r.persons,
+            &r.passive,
+            &r.satu,
+            &r.buildings,
+            &r.dwellings,
+            &r.properties,
+        ];
+        for (tree, batch) in trees.into_iter().zip(self.batches.iter_mut()) {
+            tree.apply_batch(std::mem::take(batch))?;
+        }
+        // Written pages can leave memory only once they are on disk.
+        r.persons.flush()?;
+        self.pending = 0;
+        Ok(())
+    }
+
+    /// Applies what is pending and flushes the store to disk.
+    pub fn finish(mut self) -> Result<(), RegistryError> {
+        self.apply()?;
+        self.registry.persons.flush()?;
+        Ok(())
     }
 }

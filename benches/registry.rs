@@ -1,0 +1,76 @@
+//! Person lookup at a small and at a full-size population (issue 3): the same operation,
+//! `Registry::find_by_hetu` on a stored identity code, over 1,000 persons and, when
+//! `VTJ_BENCH_DATA` names a data directory generated with
+//! `vtj-emulator population generate --persons 5600000 --seed 1 --data DIR`, over that one.
+//!
+//! ```sh
+//! cargo bench --bench registry                                   # 1,000 persons only
+//! VTJ_BENCH_DATA=/work/scratch-pop/full cargo bench --bench registry
+//! ```
+//!
+//! Each benchmark cycles through 1,000 codes sampled evenly over the key space, so both
+//! sizes do the same work per lookup; figures go into BENCHMARKS.md.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use vtj_emulator::ids::Hetu;
+use vtj_emulator::registry::Registry;
+use vtj_emulator::registry::fixtures::Fixtures;
+use vtj_emulator::registry::generate::{self, Options, Reserved};
+
+/// 1,000 stored codes, spread over the key space (`DDMMYY…` prefixes from a fixed LCG).
+fn sample(reg: &Registry) -> Vec<Hetu> {
+    let mut x: u64 = 12345;
+    let mut keys = Vec::new();
+    while keys.len() < 1000 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let r = x >> 33;
+        let prefix = format!(
+            "{:02}{:02}{:02}",
+            1 + r % 28,
+            1 + (r / 28) % 12,
+            (r / 336) % 100
+        );
+        if let Some(h) = reg.hetu_at_or_after(&prefix).unwrap() {
+            keys.push(h);
+        }
+    }
+    keys
+}
+
+fn lookup(c: &mut Criterion, label: &str, reg: &Registry) {
+    let keys = sample(reg);
+    let mut i = 0;
+    c.benchmark_group("person_lookup")
+        .bench_function(BenchmarkId::from_parameter(label), |b| {
+            b.iter(|| {
+                i = (i + 1) % keys.len();
+                black_box(reg.find_by_hetu(&keys[i]).unwrap())
+            })
+        });
+}
+
+fn benches(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sled::open(dir.path()).unwrap();
+    let reg = Registry::open(&db).unwrap();
+    let options = Options {
+        persons: 1000,
+        seed: 1,
+    };
+    generate::generate(&reg, options, &Reserved::default(), &mut |_| {}).unwrap();
+    Fixtures::builtin().unwrap().import(&reg).unwrap();
+    lookup(c, "1k", &reg);
+
+    if let Ok(path) = std::env::var("VTJ_BENCH_DATA") {
+        let db = sled::open(&path).expect("VTJ_BENCH_DATA: a generated data directory");
+        let reg = Registry::open(&db).unwrap();
+        lookup(c, "5.6M", &reg);
+    }
+}
+
+criterion_group!(registry, benches);
+criterion_main!(registry);

@@ -1,0 +1,103 @@
+//! The `population` commands' glue: opens the store for bulk loading, shows progress bars,
+//! runs the generator and the fixture import, prints summaries and counts. The substance
+//! lives in [`super::generate`], [`super::fixtures`] and [`super::stats`]; this file only
+//! wires them to the terminal (anyhow is fine here: it is the edge).
+
+use std::time::Instant;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::PopulationCommand;
+use crate::config::{FixtureSource, Settings};
+use crate::registry::fixtures::Fixtures;
+use crate::registry::generate::{self, Options, Reserved};
+use crate::registry::stats;
+use crate::registry::store::Registry;
+
+/// Page cache for bulk loading: bounded, so memory does not grow with the population.
+const BULK_CACHE_BYTES: u64 = 256 * 1024 * 1024;
+
+pub fn run(command: PopulationCommand) -> anyhow::Result<()> {
+    match command {
+        PopulationCommand::Generate {
+            store,
+            persons,
+            seed,
+        } => {
+            let settings = store.settings()?;
+            generate_into(&settings, persons, seed)
+        }
+        PopulationCommand::Stats { store } => {
+            let settings = store.settings()?;
+            let db = crate::app::open_db(&settings)?;
+            let registry = Registry::open(&db)?;
+            print!("{}", stats::count(&registry)?);
+            Ok(())
+        }
+    }
+}
+
+fn fixtures(settings: &Settings) -> anyhow::Result<Fixtures> {
+    Ok(match &settings.fixtures {
+        FixtureSource::Builtin => Fixtures::builtin()?,
+        FixtureSource::Files(files) => Fixtures::load(files)?,
+    })
+}
+
+fn generate_into(settings: &Settings, persons: u64, seed: u64) -> anyhow::Result<()> {
+    let fixtures = fixtures(settings)?;
+    let mut reserved = Reserved::default();
+    for p in &fixtures.persons {
+        reserved.hetus.insert(p.hetu.clone());
+        reserved.hetus.extend(p.passive_hetus.iter().cloned());
+        reserved.satus.extend(p.satu.iter().cloned());
+    }
+    let db = sled::Config::new()
+        .path(&settings.data_dir)
+        .cache_capacity(BULK_CACHE_BYTES)
+        .open()
+        .with_context(|| format!("cannot open the store in {}", settings.data_dir.display()))?;
+    let registry = Registry::open(&db)?;
+    if registry.has_generated_population()? {
+        anyhow::bail!(
+            "{} already holds a generated population; generate into a new --data directory (or delete this one) so that two populations never mix",
+            settings.data_dir.display()
+        );
+    }
+    let bar = ProgressBar::new(persons).with_style(
+        ProgressStyle::with_template(
+            "{msg} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} persons ({per_sec}, eta {eta})",
+        )
+        .expect("valid template"),
+    );
+    bar.set_message("generating and storing");
+    let started = Instant::now();
+    let summary = generate::generate(&registry, Options { persons, seed }, &reserved, &mut |n| {
+        bar.set_position(n)
+    })?;
+    bar.finish();
+    let generated = started.elapsed();
+    let bar = ProgressBar::new(fixtures.persons.len() as u64);
+    bar.set_message("importing fixtures");
+    let n = fixtures.import(&registry)?;
+    bar.set_position(n as u64);
+    db.flush()?;
+    bar.finish_and_clear();
+    println!(
+        "generated {} persons ({} deceased, {} under non-disclosure, {} minors with guardians, {} abroad, {} passive codes) in {} dwellings of {} buildings on {} properties in {:.1} s",
+        summary.persons,
+        summary.deceased,
+        summary.non_disclosure,
+        summary.minors_with_guardians,
+        summary.abroad,
+        summary.passivated,
+        summary.dwellings,
+        summary.buildings,
+        summary.properties,
+        generated.as_secs_f64()
+    );
+    println!("imported {n} fixture persons (they win over generated records)");
+    println!("content digest (seed {seed}): {}", summary.digest);
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! The population commands as a user runs them: `population generate` twice with one seed
+//! gives the same content, `population stats` counts what is stored, and a server started
+//! on the generated store answers for a generated person as well as for a fixture person.
+
+use std::process::Command;
+
+use vtj_emulator::config::Settings;
+use vtj_emulator::registry::Registry;
+
+use crate::util::{TestServer, VTJ_NS, person_query, vastaus};
+
+fn cli(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_vtj-emulator"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn digest(out: &str) -> &str {
+    out.lines()
+        .find_map(|l| l.strip_prefix("content digest (seed 7): "))
+        .unwrap_or_else(|| panic!("no digest in {out}"))
+}
+
+fn count(stats: &str, name: &str) -> u64 {
+    stats
+        .lines()
+        .find(|l| l.starts_with(name))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no {name:?} in {stats}"))
+}
+
+#[tokio::test]
+async fn generate_is_deterministic_stats_count_and_the_server_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    let (a_str, b_str) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let gen_args = ["population", "generate", "--persons", "1500", "--seed", "7"];
+    let out_a = cli(&[&gen_args[..], &["--data", a_str]].concat());
+    let out_b = cli(&[&gen_args[..], &["--data", b_str]].concat());
+    assert_eq!(digest(&out_a), digest(&out_b));
+    // A second population never mixes into the first.
+    let again = Command::new(env!("CARGO_BIN_EXE_vtj-emulator"))
+        .args([&gen_args[..], &["--data", b_str]].concat())
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already holds a generated population")
+    );
+
+    let stats = cli(&["population", "stats", "--data", a_str]);
+    let fixtures = vtj_emulator::registry::fixtures::Fixtures::builtin().unwrap();
+    assert_eq!(
+        count(&stats, "persons"),
+        1500 + fixtures.persons.len() as u64
+    );
+    for name in [
+        "buildings",
+        "dwellings",
+        "properties",
+        "minors with guardians",
+    ] {
+        assert!(count(&stats, name) > 0, "{name}: {stats}");
+    }
+    assert!(
+        count(&stats, "deceased") >= 1,
+        "the fixtures' deceased person"
+    );
+    assert!(count(&stats, "under non-disclosure") >= 1);
+
+    // A generated person, found through the store the server opens.
+    let generated = {
+        let db = sled::open(&a).unwrap();
+        let reg = Registry::open(&db).unwrap();
+        let mut key = reg.hetu_at_or_after("0").unwrap();
+        while let Some(h) = key.clone() {
+            let p = reg.get(&h).unwrap().unwrap();
+            if p.permanent_address.is_some() && p.non_disclosure.is_none() {
+                break;
+            }
+            key = reg.hetu_at_or_after(&format!("{h}!")).unwrap();
+        }
+        key.expect("a generated person with an address")
+    };
+    let mut settings = Settings::builtin().unwrap();
+    settings.data_dir = a.clone();
+    let server = TestServer::start_with(settings, dir).await;
+    for hetu in [generated.as_str(), "311211A9527"] {
+        let reply = server
+            .client()
+            .soso(
+                "TeeHenkilonTunnusKysely",
+                &person_query("Perussanoma 3", hetu),
+            )
+            .await;
+        let doc = vastaus(&reply, "TeeHenkilonTunnusKysely");
+        let code = doc.child(VTJ_NS, "Paluukoodi").unwrap();
+        assert_eq!(
+            code.attr(None, "koodi"),
+            Some("0000"),
+            "{hetu}: {}",
+            reply.body
+        );
+        let person = doc.child(VTJ_NS, "Henkilo").unwrap();
+        let id = person.child(VTJ_NS, "Henkilotunnus").unwrap();
+        assert_eq!(id.text.trim(), hetu);
+    }
+    server.stop().await;
+}
