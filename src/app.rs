@@ -191,6 +191,7 @@ fn end_user_checker(settings: &Settings) -> Result<EndUserChecker, OpenError> {
     EndUserChecker::new(
         crate::tls::roots(&tls.ca_pem)?,
         crate::tls::crls(&tls.crl_pems)?,
+        settings.end_user_certificates,
     )
     .map_err(|message| OpenError::Tls(crate::tls::TlsError::Verifier(message)))
 }

@@ -51,11 +51,22 @@ pub struct RawConfig {
     /// Administrator-defined products (see docs/products.md).
     #[serde(default)]
     pub product: Vec<toml::Spanned<crate::products::define::RawProduct>>,
+    #[serde(default)]
+    pub end_user_certificates: RawEndUserCertificates,
     /// Fault injection rules (docs/fault-injection.md).
     #[serde(default)]
     pub fault: Vec<toml::Spanned<crate::faults::RawFault>>,
     #[serde(default)]
     pub faults: crate::faults::RawFaultSettings,
+}
+
+/// `[end_user_certificates]`: the checks a query's check flags ask for.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEndUserCertificates {
+    /// A check flag without an `X509Certificate`: "report" (0009/0008, default) or "ignore".
+    #[serde(default)]
+    pub when_missing: crate::access::enduser::WhenMissing,
 }
 
 /// `[xroad]`: how the X-Road interface answers errors.
@@ -286,6 +297,8 @@ pub struct Settings {
     pub access: Access,
     pub products: Products,
     pub xroad: XRoadSettings,
+    /// What a certificate-check flag without a certificate earns.
+    pub end_user_certificates: crate::access::enduser::WhenMissing,
     /// Fault injection: the configured rules, then the reserved test codes.
     pub faults: crate::faults::Faults,
     /// The config file, or `built-in default`.
@@ -628,6 +641,7 @@ impl Settings {
             access,
             products,
             faults,
+            end_user_certificates: raw.end_user_certificates.when_missing,
             xroad: XRoadSettings {
                 clients: xroad_clients,
                 fault_in_body_codes,

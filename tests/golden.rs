@@ -25,6 +25,11 @@ xroad_clients = ["FI-TEST/MUN/0101263-6/evaka-test", "FI-DEV/COM/1111111-1/e-ide
 [[organisation.user]]
 kayttajatunnus = "demo"
 password_hash = "{DEMO_PASSWORD_HASH}"
+
+# The captured PERUSJHHS3 exchange asks for both certificate checks with no certificate
+# and is answered 0000 with data.
+[end_user_certificates]
+when_missing = "ignore"
 "#
     )
 }
@@ -83,19 +88,17 @@ async fn golden_xroad_fault_0001() {
 }
 
 #[tokio::test]
-#[ignore = "needs product HUOLLETTAVA-HUOLTAJAT and its fixtures (issue 4)"]
 async fn golden_xroad_huollettava_huoltajat() {
     golden("xroad-huollettava-huoltajat", &["HUOLLETTAVA-HUOLTAJAT"]).await;
 }
 
 #[tokio::test]
-#[ignore = "needs product ASUKASLKM2 and building fixtures (issues 4 and 8)"]
+#[ignore = "the capture (2019) counts 090702A9996 under 18; residents' ages are computed at query time, so today they differ (see tests/residents.rs)"]
 async fn golden_xroad_asukaslkm2() {
     golden("xroad-asukaslkm2", &["ASUKASLKM2"]).await;
 }
 
 #[tokio::test]
-#[ignore = "needs product PERUSJHHS3 and the fixture person 210281-9988 (issues 3 and 4)"]
 async fn golden_xroad_perusjhhs3() {
     golden("xroad-perusjhhs3", &["PERUSJHHS3"]).await;
 }

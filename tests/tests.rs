@@ -14,6 +14,7 @@ mod products;
 mod products_person;
 mod protocol;
 mod reload;
+mod residents;
 mod skeleton;
 mod util;
 mod xroad;

@@ -15,11 +15,23 @@ use rustls::{CertificateError, Error, RootCertStore};
 
 use crate::codes::ReturnCode;
 
+/// What a check flag with no certificate to check earns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WhenMissing {
+    /// 0009 / 0008: the check was asked for but not performed (the catalogue's codes).
+    #[default]
+    Report,
+    /// Answer as if no check was asked for (as a captured test-environment exchange shows).
+    Ignore,
+}
+
 /// Checks end-user certificates against the configured CA and CRLs.
 #[derive(Clone)]
 pub struct EndUserChecker {
     validity: Arc<dyn ClientCertVerifier>,
     revocation: Arc<dyn ClientCertVerifier>,
+    when_missing: WhenMissing,
 }
 
 impl std::fmt::Debug for EndUserChecker {
@@ -32,6 +44,7 @@ impl EndUserChecker {
     pub fn new(
         roots: RootCertStore,
         crls: Vec<CertificateRevocationListDer<'static>>,
+        when_missing: WhenMissing,
     ) -> Result<Self, String> {
         let roots = Arc::new(roots);
         let provider = crate::tls::provider();
@@ -45,6 +58,7 @@ impl EndUserChecker {
         Ok(EndUserChecker {
             validity,
             revocation,
+            when_missing,
         })
     }
 
@@ -59,6 +73,9 @@ impl EndUserChecker {
             return Ok(());
         }
         let Some(text) = certificate else {
+            if self.when_missing == WhenMissing::Ignore {
+                return Ok(());
+            }
             return Err(if validity_requested {
                 ReturnCode::ValidityCheckNotPerformed
             } else {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use crate::access::Organisation;
 use crate::codes::{CriterionCode, ReturnCode};
 use crate::ids::{Hetu, Satu};
+use crate::products::catalogue::Residents;
 use crate::products::render::{CriterionEcho, PersonView};
 use crate::products::{Criterion, Product, Related};
 use crate::registry::model::Person;
@@ -156,7 +157,36 @@ fn related(p: &Person, registry: &Registry) -> Result<Related, RegistryError> {
             map.insert(h.clone(), r);
         }
     }
-    Ok(Related::new(map))
+    let mut related = Related::new(map);
+    related.residents = residents(p, registry)?;
+    Ok(related)
+}
+
+/// Who lives in the person's dwelling (ASUKASLKM2): everyone registered there, and those
+/// under 18 today (Finnish time). `None` when the person has no dwelling on record.
+fn residents(p: &Person, registry: &Registry) -> Result<Option<Residents>, RegistryError> {
+    let Some(dwelling) = p
+        .permanent_address
+        .as_ref()
+        .and_then(|a| a.dwelling.as_ref())
+    else {
+        return Ok(None);
+    };
+    let people = registry.residents_of(dwelling)?;
+    let today = crate::ops::helsinki_now().date();
+    let minors = people
+        .iter()
+        .filter(|r| {
+            r.birth_date()
+                .checked_add(jiff::Span::new().years(18))
+                .is_ok_and(|adult| adult > today)
+        })
+        .map(|r| r.hetu.clone())
+        .collect();
+    Ok(Some(Residents {
+        count: people.len() as u32,
+        minors,
+    }))
 }
 
 /// Whether non-disclosure withholds location data from this organisation.
