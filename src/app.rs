@@ -45,7 +45,7 @@ impl App {
         };
         let n = fixtures.import(&registry)?;
         tracing::info!(persons = n, total = registry.len(), "fixtures imported");
-        let audit = AuditLog::open(&db)?;
+        let audit = AuditLog::open_server(&db, &settings.audit)?;
         Ok(Arc::new(App {
             settings,
             db,

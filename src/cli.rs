@@ -52,6 +52,18 @@ pub enum AuditCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Find records by organisation, user, end user, subject, operation, code or time.
+    Search(Box<crate::cli_audit::SearchArgs>),
+    /// Show one record by its number.
+    Show(Box<crate::cli_audit::ShowArgs>),
+    /// Export matching records as JSON lines or CSV.
+    Export(Box<crate::cli_audit::ExportArgs>),
+    /// Who queried this person's data, which data, when.
+    SubjectReport(Box<crate::cli_audit::SubjectReportArgs>),
+    /// Recompute the chain and check the signed checkpoints; names the first bad record.
+    Verify(Box<crate::cli_audit::AccessArgs>),
+    /// Remove records older than the retention period (the server does this daily).
+    Prune(Box<crate::cli_audit::PruneArgs>),
 }
 
 /// Options shared by every command that reads the configuration or the store.
@@ -100,11 +112,14 @@ pub fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Audit { command } => crate::cli_audit::run(command),
         Command::Certs { out } => {
             let written = crate::pki::generate_test_pki(&out, &Default::default())?;
             for p in written {
                 println!("wrote {}", p.display());
             }
+            let key = crate::pki::generate_audit_signing_key(&out)?;
+            println!("wrote {}", key.display());
             Ok(())
         }
     }
@@ -132,7 +147,8 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         println!("  configuration: {source}; store: {data}; server certificate: {tls_origin}");
         println!("  clients need a certificate from the configured CA, e.g. certs/clients/demo.pem + certs/clients/demo-key.pem");
         println!("  WSDL: https://{addr}{}?wsdl", crate::server::SOSO_PATH);
-        crate::server::run(listener, app, shutdown_signal()).await?;
+        crate::server::run(listener, app.clone(), shutdown_signal()).await?;
+        app.audit.close().await;
         println!("vtj-emulator stopped");
         Ok(())
     })

@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::access::{Access, CertMatcher, Organisation, ServiceUser};
+use crate::audit::{AuditSettings, Auditor};
 use crate::products::{Products, normalise};
 
 /// The default configuration, compiled in.
@@ -41,6 +42,10 @@ pub struct RawConfig {
     pub fixtures: Option<RawFixtures>,
     #[serde(default)]
     pub organisation: Vec<toml::Spanned<RawOrganisation>>,
+    #[serde(default)]
+    pub audit: RawAudit,
+    #[serde(default)]
+    pub auditor: Vec<toml::Spanned<RawAuditor>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -87,6 +92,28 @@ pub struct RawOrganisation {
 pub struct RawCertMatcher {
     pub sha256: Option<String>,
     pub subject_organisation: Option<String>,
+}
+
+/// `[audit]`: the trail's signing key, checkpoints and retention.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAudit {
+    /// Ed25519 private key, PKCS#8 PEM (`openssl genpkey -algorithm ed25519`).
+    pub signing_key: Option<PathBuf>,
+    /// A calendar period, e.g. "5 years" (the default) or "P18M".
+    pub retention: Option<String>,
+    pub checkpoint_every: Option<u64>,
+    pub checkpoint_interval_secs: Option<u64>,
+    pub prune_interval_secs: Option<u64>,
+}
+
+/// `[[auditor]]`: who may read the audit trail through the admin API.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuditor {
+    pub id: String,
+    #[serde(default)]
+    pub certificates: Vec<RawCertMatcher>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -155,6 +182,8 @@ pub struct Settings {
     pub products: Products,
     /// The config file, or `built-in default`.
     pub source: String,
+    pub audit: AuditSettings,
+    pub auditors: Vec<Auditor>,
 }
 
 impl Settings {
@@ -306,6 +335,9 @@ impl Settings {
             });
         }
 
+        let audit = audit_settings(&raw.audit, file, &resolve)?;
+        let auditors = auditors(&raw.auditor, text, file)?;
+
         Ok(Settings {
             listen,
             data_dir,
@@ -315,8 +347,96 @@ impl Settings {
             access: Access::new(organisations),
             products,
             source: file.to_string(),
+            audit,
+            auditors,
         })
     }
+}
+
+/// Checks `[audit]`.
+fn audit_settings(
+    raw: &RawAudit,
+    file: &str,
+    resolve: &dyn Fn(&Path) -> PathBuf,
+) -> Result<AuditSettings, ConfigError> {
+    let invalid = |message: String| ConfigError::Invalid {
+        file: file.to_string(),
+        message,
+    };
+    let mut a = AuditSettings::builtin().map_err(|e| invalid(e.to_string()))?;
+    if let Some(p) = &raw.signing_key {
+        let path = resolve(p);
+        let pem = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
+            file: file.to_string(),
+            path: path.clone(),
+            source,
+        })?;
+        a.signer = crate::audit::checkpoint::Signer::from_pem(&pem)
+            .map_err(|e| invalid(format!("audit.signing_key {}: {e}", path.display())))?;
+        a.key_origin = path.display().to_string();
+    }
+    if let Some(r) = &raw.retention {
+        a.retention = crate::audit::settings::parse_retention(r)
+            .map_err(|e| invalid(format!("audit.{e}")))?;
+    }
+    if let Some(n) = raw.checkpoint_every {
+        a.checkpoint_every = n;
+    }
+    if let Some(n) = raw.checkpoint_interval_secs {
+        a.checkpoint_interval = Duration::from_secs(n);
+    }
+    if let Some(n) = raw.prune_interval_secs {
+        a.prune_interval = Duration::from_secs(n);
+    }
+    if a.checkpoint_every == 0 || a.checkpoint_interval.is_zero() || a.prune_interval.is_zero() {
+        return Err(invalid(
+            "audit.checkpoint_every, audit.checkpoint_interval_secs and audit.prune_interval_secs must be positive".into(),
+        ));
+    }
+    Ok(a)
+}
+
+/// Checks the `[[auditor]]` entries.
+fn auditors(
+    raw: &[toml::Spanned<RawAuditor>],
+    text: &str,
+    file: &str,
+) -> Result<Vec<Auditor>, ConfigError> {
+    let mut out: Vec<Auditor> = Vec::new();
+    for spanned in raw {
+        let line = line_of(text, spanned.span().start);
+        let a = spanned.get_ref();
+        let bad = |m: String| ConfigError::Invalid {
+            file: file.to_string(),
+            message: format!("line {line}: auditor {:?}: {m}", a.id),
+        };
+        if a.id.trim().is_empty() {
+            return Err(bad("the id must not be empty".into()));
+        }
+        if out.iter().any(|x| x.id == a.id) {
+            return Err(bad("the id is used twice".into()));
+        }
+        if a.certificates.is_empty() {
+            return Err(bad("an auditor needs at least one certificate".into()));
+        }
+        let mut certificates = Vec::new();
+        for c in &a.certificates {
+            certificates.push(match (&c.sha256, &c.subject_organisation) {
+                (Some(fp), None) => CertMatcher::Sha256(parse_fingerprint(fp).map_err(&bad)?),
+                (None, Some(org)) => CertMatcher::SubjectOrganisation(org.clone()),
+                _ => {
+                    return Err(bad(
+                        "each certificate names exactly one of sha256, subject_organisation".into(),
+                    ));
+                }
+            });
+        }
+        out.push(Auditor {
+            id: a.id.clone(),
+            certificates,
+        });
+    }
+    Ok(out)
 }
 
 fn parse_fingerprint(s: &str) -> Result<[u8; 32], String> {

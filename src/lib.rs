@@ -9,6 +9,7 @@
 //!
 //! Crate map, one job each:
 //! - [`cli`]: the command line (`serve`, `audit`, `certs`).
+//! - [`cli_audit`]: the `audit` subcommands' options, output and exit codes.
 //! - [`config`]: the TOML file as written and the checked [`config::Settings`].
 //! - [`app`]: the running server's shared state; opens the store, imports fixtures.
 //! - [`tls`]: rustls server/client configurations and the peer's identity.
@@ -22,14 +23,20 @@
 //! - [`products`]: the catalogue of data groups, products, the response renderer.
 //! - [`codes`]: VTJ return codes and search-criterion codes with their texts.
 //! - [`audit`]: the chained, durable audit log with group commit.
+//! - [`admin`]: the auditors' HTTPS API under `/admin/audit/` (every read itself audited).
+//! - [`admin_client`]: the `audit` commands' side: the admin API over mutual TLS, or the
+//!   store itself when no server holds it.
 //! - [`pki`]: generation of the committed test PKI (never used at run time).
 
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod admin;
+pub mod admin_client;
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod cli_audit;
 pub mod codes;
 pub mod config;
 pub mod ids;

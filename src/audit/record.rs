@@ -19,6 +19,10 @@ pub struct AuditRecord {
     pub cert_subject: String,
     /// `direct` (SoSo) or `xroad`.
     pub interface: String,
+    #[serde(default)]
+    pub xroad_client: Option<String>,
+    #[serde(default)]
+    pub xroad_user_id: Option<String>,
     pub operation: String,
     pub kayttajatunnus: Option<String>,
     pub loppukayttaja: Option<String>,
@@ -36,4 +40,10 @@ pub struct AuditRecord {
     /// SHA-256 (hex) of the previous record's stored bytes; empty for the first record.
     #[serde(default)]
     pub prev_sha256: String,
+    /// SHA-256 (hex) of the response body sent (empty when none was built).
+    #[serde(default)]
+    pub response_sha256: String,
+    /// For an auditor's read (`audit.*` operations): the filters it used, as JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<String>,
 }
