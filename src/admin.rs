@@ -35,7 +35,6 @@ struct Outcome {
     body: String,
     operation: &'static str,
     filters: Option<String>,
-    subject: Option<String>,
 }
 
 impl Outcome {
@@ -46,7 +45,6 @@ impl Outcome {
             body: format!("{text}\n"),
             operation,
             filters: None,
-            subject: None,
         }
     }
 }
@@ -150,7 +148,6 @@ fn answer(trees: &Trees, public_key: &str, path: &str, query: &str) -> Outcome {
         Some(seq) => format!("{{\"seq\":{seq}}}"),
         None => serde_json::to_string(&filter).expect("a filter always serialises"),
     });
-    out.subject = filter.subject.clone();
     out
 }
 
@@ -171,7 +168,6 @@ fn run(
         body,
         operation,
         filters: None,
-        subject: None,
     };
     match operation {
         "audit.show" => match trees.get(seq.unwrap_or(0)) {
@@ -224,7 +220,9 @@ fn record(caller: &Caller, auditor: Option<&str>, o: &Outcome) -> AuditRecord {
         kayttajatunnus: auditor.map(str::to_string),
         loppukayttaja: None,
         product: None,
-        search_key: o.subject.clone().map(|s| ("subject".to_string(), s)),
+        // The subject an auditor looked for stays in `filters`: subject searches and
+        // reports list the queries of the population data, not auditors' reads.
+        search_key: None,
         return_code: o.status.as_u16().to_string(),
         groups: Vec::new(),
         non_disclosure_applied: false,

@@ -170,7 +170,6 @@ impl Local {
         &self,
         operation: &str,
         filters: String,
-        subject: Option<String>,
         outcome: &str,
     ) -> Result<(), ClientError> {
         let user = std::env::var("USER")
@@ -190,7 +189,7 @@ impl Local {
             kayttajatunnus: Some(user),
             loppukayttaja: None,
             product: None,
-            search_key: subject.map(|s| ("subject".to_string(), s)),
+            search_key: None,
             return_code: outcome.into(),
             groups: Vec::new(),
             non_disclosure_applied: false,
@@ -210,7 +209,6 @@ impl Local {
         self.record(
             "audit.prune",
             serde_json::to_string(&report).expect("a report always serialises"),
-            None,
             "200",
         )
         .await?;
@@ -281,13 +279,7 @@ impl Backend {
                 let records = tokio::task::spawn_blocking(move || search::search(&trees, &f))
                     .await
                     .map_err(|e| AuditError::Store(e.to_string()))??;
-                l.record(
-                    operation,
-                    filter_json(filter),
-                    filter.subject.clone(),
-                    "200",
-                )
-                .await?;
+                l.record(operation, filter_json(filter), "200").await?;
                 Ok(records)
             }
         }
@@ -305,7 +297,7 @@ impl Backend {
             Backend::Local(l) => {
                 let found = l.trees.get(seq)?;
                 let outcome = if found.is_some() { "200" } else { "404" };
-                l.record("audit.show", format!("{{\"seq\":{seq}}}"), None, outcome)
+                l.record("audit.show", format!("{{\"seq\":{seq}}}"), outcome)
                     .await?;
                 Ok(found)
             }
@@ -331,13 +323,7 @@ impl Backend {
                 let records = tokio::task::spawn_blocking(move || search::search(&trees, &f))
                     .await
                     .map_err(|e| AuditError::Store(e.to_string()))??;
-                l.record(
-                    "audit.export",
-                    filter_json(filter),
-                    filter.subject.clone(),
-                    "200",
-                )
-                .await?;
+                l.record("audit.export", filter_json(filter), "200").await?;
                 Ok(crate::audit::format::export(&records, format))
             }
         }
@@ -356,7 +342,7 @@ impl Backend {
                 let report = tokio::task::spawn_blocking(move || verify::verify(&trees, &key))
                     .await
                     .map_err(|e| AuditError::Store(e.to_string()))??;
-                l.record("audit.verify", "{}".into(), None, "200").await?;
+                l.record("audit.verify", "{}".into(), "200").await?;
                 Ok(report)
             }
         }

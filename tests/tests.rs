@@ -1,4 +1,6 @@
 //! The one integration-test binary (the 2-core machine links once).
 
+mod audit;
+mod audit_crash;
 mod skeleton;
 mod util;

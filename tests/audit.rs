@@ -1,0 +1,648 @@
+//! The audit trail as users of it see it (issue 7): complete records without passwords,
+//! tamper evidence that names the edited record, group commit and failing closed, pruning
+//! behind a signed anchor, the auditors' API and its own audit records, and the `audit`
+//! commands of the real binary.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::util::*;
+use vtj_emulator::audit::verify::verify;
+use vtj_emulator::audit::{
+    AuditLog, AuditRecord, AuditSettings, Filter, Trees, digest_hex, read_all, search,
+};
+use vtj_emulator::config::Settings;
+
+const OP: &str = "TeeHenkilonTunnusKysely";
+
+fn query_as(end_user: &str, password: &str, hetu: &str) -> String {
+    soso_request(
+        OP,
+        &[
+            ("SoSoNimi", "PERUSSANOMA 3"),
+            ("Kayttajatunnus", "demo"),
+            ("Salasana", password),
+            ("Loppukayttaja", end_user),
+            ("Henkilotunnus", hetu),
+        ],
+    )
+}
+
+fn public_key() -> String {
+    AuditSettings::builtin().unwrap().signer.public_key_hex()
+}
+
+/// A record as the ops layer would write it, at the given time.
+fn record(time: &str, end_user: &str, hetu: &str) -> AuditRecord {
+    AuditRecord {
+        seq: 0,
+        time: time.into(),
+        request_id: format!("t-{end_user}"),
+        organisation: Some("demo".into()),
+        cert_sha256: "00".repeat(32),
+        cert_subject: "CN=demo-system, O=demo".into(),
+        interface: "direct".into(),
+        xroad_client: None,
+        xroad_user_id: None,
+        operation: OP.into(),
+        kayttajatunnus: Some("demo".into()),
+        loppukayttaja: Some(end_user.into()),
+        product: Some("PERUSSANOMA 3".into()),
+        search_key: Some(("Henkilotunnus".into(), hetu.into())),
+        return_code: "0000".into(),
+        groups: vec!["Henkilonnimi".into()],
+        non_disclosure_applied: false,
+        duration_us: 10,
+        prev_sha256: String::new(),
+        response_sha256: String::new(),
+        filters: None,
+    }
+}
+
+async fn open_db(path: &Path) -> sled::Db {
+    for _ in 0..250 {
+        if let Ok(db) = sled::open(path) {
+            return db;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the store stayed locked");
+}
+
+fn exe() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_vtj-emulator"));
+    c.current_dir(repo());
+    c
+}
+
+/// Runs a command without blocking the runtime that serves it.
+trait OutputAsync {
+    async fn output_async(&mut self) -> Output;
+}
+
+impl OutputAsync for Command {
+    async fn output_async(&mut self) -> Output {
+        let mut cmd = std::mem::replace(self, Command::new("true"));
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap()
+    }
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn records_hold_every_field_and_the_response_digest_but_never_the_password() {
+    let server = TestServer::start().await;
+    let client = server.client();
+    let ok = client
+        .soso(OP, &query_as("end-user-α", "demo", "020501A999T"))
+        .await;
+    let secret = "Sal4sana-that-must-not-leak";
+    let refused = client
+        .soso(OP, &query_as("end-user-β", secret, "010180-9026"))
+        .await;
+    let trees = Trees::open(&server.app.db).unwrap();
+    let raw: Vec<Vec<u8>> = trees
+        .records
+        .iter()
+        .values()
+        .map(|v| v.unwrap().to_vec())
+        .collect();
+    assert_eq!(raw.len(), 2);
+    for bytes in &raw {
+        let s = String::from_utf8_lossy(bytes);
+        assert!(!s.contains(secret), "password stored: {s}");
+        assert!(!s.contains("Salasana"), "{s}");
+    }
+    let records = read_all(&server.app.db).unwrap();
+    let r = &records[0];
+    assert!(r.time.parse::<jiff::Timestamp>().is_ok(), "{}", r.time);
+    assert!(r.time.ends_with('Z'), "UTC: {}", r.time);
+    assert!(!r.request_id.is_empty());
+    assert_eq!(r.organisation.as_deref(), Some("demo"));
+    assert_eq!(r.cert_sha256.len(), 64);
+    assert!(r.cert_subject.contains("O=demo"));
+    assert_eq!(r.interface, "direct");
+    assert_eq!(r.loppukayttaja.as_deref(), Some("end-user-α"));
+    assert_eq!(r.operation, OP);
+    assert_eq!(r.return_code, "0000");
+    assert!(!r.groups.is_empty());
+    assert_eq!(r.response_sha256, digest_hex(ok.body.as_bytes()));
+    assert_eq!(records[1].return_code, "-1500");
+    assert_eq!(
+        records[1].search_key,
+        Some(("Henkilotunnus".into(), "010180-9026".into()))
+    );
+    assert_eq!(
+        records[1].response_sha256,
+        digest_hex(refused.body.as_bytes())
+    );
+    // Human output shows Finnish local time beside UTC.
+    let human = vtj_emulator::audit::format::human(r);
+    assert!(human.contains(" EET") || human.contains(" EEST"), "{human}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn verify_names_the_edited_record_and_signed_checkpoints_catch_the_last_one() {
+    let server = TestServer::start().await;
+    let client = server.client();
+    for n in 0..6 {
+        client
+            .soso(OP, &query_as(&format!("u{n}"), "demo", "020501A999T"))
+            .await;
+    }
+    let trees = Trees::open(&server.app.db).unwrap();
+    let key = public_key();
+    let report = verify(&trees, &key).unwrap();
+    assert!(report.ok(), "{report}");
+    assert_eq!(report.records, 6);
+
+    // Edit record 3 in the store: the chain breaks exactly there.
+    let k3 = 3u64.to_be_bytes();
+    let original = trees.records.get(k3).unwrap().unwrap();
+    let edited = String::from_utf8(original.to_vec())
+        .unwrap()
+        .replace("\"u2\"", "\"someone-else\"");
+    assert_ne!(edited.as_bytes(), original.as_ref());
+    trees.records.insert(k3, edited.as_bytes()).unwrap();
+    let report = verify(&trees, &key).unwrap();
+    assert_eq!(report.mismatch.as_ref().map(|m| m.seq), Some(3), "{report}");
+    trees.records.insert(k3, original).unwrap();
+    assert!(verify(&trees, &key).unwrap().ok());
+
+    // The newest record has no successor: a signed checkpoint covers it.
+    let cp = server.app.audit.checkpoint().await.unwrap().unwrap();
+    assert_eq!(cp.seq, 6);
+    let k6 = 6u64.to_be_bytes();
+    let last = trees.records.get(k6).unwrap().unwrap();
+    let edited = String::from_utf8(last.to_vec())
+        .unwrap()
+        .replace("\"0000\"", "\"0001\"");
+    trees.records.insert(k6, edited.as_bytes()).unwrap();
+    let report = verify(&trees, &key).unwrap();
+    assert_eq!(report.mismatch.as_ref().map(|m| m.seq), Some(6), "{report}");
+    assert!(report.to_string().contains("checkpoint"), "{report}");
+    trees.records.insert(k6, last).unwrap();
+
+    // Removing a record is named too, and a key that did not sign fails the checkpoints.
+    let removed = trees.records.remove(4u64.to_be_bytes()).unwrap().unwrap();
+    let report = verify(&trees, &key).unwrap();
+    assert_eq!(report.mismatch.as_ref().map(|m| m.seq), Some(4), "{report}");
+    trees.records.insert(4u64.to_be_bytes(), removed).unwrap();
+    let report = verify(&trees, &"11".repeat(32)).unwrap();
+    assert!(!report.ok());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_queries_share_flushes() {
+    let server = TestServer::start().await;
+    let before = server.app.audit.stats();
+    let tasks: Vec<_> = (0..64)
+        .map(|n| {
+            let client = server.client();
+            tokio::spawn(async move {
+                client
+                    .soso(OP, &query_as(&format!("c{n}"), "demo", "020501A999T"))
+                    .await
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap().status, 200);
+    }
+    let after = server.app.audit.stats();
+    let records = after.records - before.records;
+    let flushes = after.flushes - before.flushes;
+    assert_eq!(records, 64);
+    assert!(
+        flushes < records,
+        "{flushes} flushes for {records} records: no group commit"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn when_the_audit_store_fails_queries_get_1800_and_no_data() {
+    let server = TestServer::start().await;
+    let client = server.client();
+    let reply = client
+        .soso(OP, &query_as("before", "demo", "020501A999T"))
+        .await;
+    assert!(reply.body.contains("Henkilo"), "{}", reply.body);
+    // The writer stops for good, as it does after a failed write or flush.
+    server.app.audit.close().await;
+    let reply = client
+        .soso(OP, &query_as("after", "demo", "020501A999T"))
+        .await;
+    let doc = vastaus(&reply, OP);
+    let code = doc.child(VTJ_NS, "Paluukoodi").unwrap();
+    assert_eq!(code.attr(None, "koodi"), Some("-1800"), "{}", reply.body);
+    assert!(doc.child(VTJ_NS, "Henkilo").is_none(), "{}", reply.body);
+    assert!(!reply.body.contains("020501A999T"), "{}", reply.body);
+    // Nor does an auditor get anything.
+    let auditor = Client::new(server.addr, Some("auditor"));
+    let r = auditor
+        .request("GET", "/admin/audit/records", &[], "")
+        .await
+        .unwrap();
+    assert_eq!(r.status, 503, "{}", r.body);
+    let records = read_all(&server.app.db).unwrap();
+    assert_eq!(records.len(), 1, "only the query before the failure");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn pruning_removes_the_expired_prefix_behind_a_signed_anchor() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sled::open(dir.path()).unwrap();
+    let mut settings = AuditSettings::builtin().unwrap();
+    settings.checkpoint_every = 2;
+    let log = AuditLog::open(&db, &settings).unwrap();
+    let now = jiff::Timestamp::now();
+    let years_ago = |y: i64, d: i64| {
+        now.to_zoned(jiff::tz::TimeZone::UTC)
+            .checked_sub(jiff::Span::new().years(y).days(d))
+            .unwrap()
+            .timestamp()
+            .to_string()
+    };
+    for n in 0..5 {
+        log.append(record(
+            &years_ago(5, 10 - n),
+            &format!("old{n}"),
+            "010180-9026",
+        ))
+        .await
+        .unwrap();
+    }
+    // Five years less a day: kept.
+    log.append(record(&years_ago(4, 364), "young0", "020501A999T"))
+        .await
+        .unwrap();
+    log.append(record(&now.to_string(), "young1", "020501A999T"))
+        .await
+        .unwrap();
+    let trees = Trees::open(&db).unwrap();
+    let cutoff = vtj_emulator::audit::retention::cutoff(now, settings.retention);
+
+    let dry = log.prune(cutoff, true).await.unwrap();
+    assert_eq!((dry.removed, dry.through_seq), (5, Some(5)));
+    assert_eq!(read_all(&db).unwrap().len(), 7, "a dry run removes nothing");
+
+    let done = log.prune(cutoff, false).await.unwrap();
+    assert_eq!(done.removed, 5);
+    let kept = read_all(&db).unwrap();
+    assert_eq!(
+        kept.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        [6, 7],
+        "{kept:#?}"
+    );
+    let report = verify(&trees, &public_key()).unwrap();
+    assert!(report.ok(), "{report}");
+    assert_eq!(report.pruned_through, Some(5));
+    // The indexes forgot the pruned records.
+    let f = Filter {
+        subject: Some("010180-9026".into()),
+        ..Filter::default()
+    };
+    assert!(search::search(&trees, &f).unwrap().is_empty());
+    // Pruning again costs nothing and changes nothing.
+    assert_eq!(log.prune(cutoff, false).await.unwrap().removed, 0);
+
+    // A forged anchor fails verification.
+    let anchor = trees.meta.get(b"anchor").unwrap().unwrap();
+    let forged = String::from_utf8(anchor.to_vec())
+        .unwrap()
+        .replace("\"through_seq\":5", "\"through_seq\":4");
+    trees.meta.insert(b"anchor", forged.as_bytes()).unwrap();
+    assert!(!verify(&trees, &public_key()).unwrap().ok());
+    trees.meta.insert(b"anchor", anchor).unwrap();
+
+    // Everything expired: the chain continues after the anchor, across a reopen.
+    let all = log
+        .prune(
+            jiff::Timestamp::now()
+                .checked_add(jiff::SignedDuration::from_secs(60))
+                .unwrap(),
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.removed, 2);
+    log.close().await;
+    drop((log, trees, db));
+    let db = open_db(dir.path()).await;
+    let log = AuditLog::open(&db, &settings).unwrap();
+    assert_eq!(
+        log.append(record(&now.to_string(), "next", "x"))
+            .await
+            .unwrap(),
+        8
+    );
+    let report = verify(&Trees::open(&db).unwrap(), &public_key()).unwrap();
+    assert!(report.ok(), "{report}");
+    assert_eq!(report.records, 1);
+}
+
+#[tokio::test]
+async fn the_server_prunes_expired_records_by_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    {
+        let db = sled::open(&data).unwrap();
+        let log = AuditLog::open(&db, &AuditSettings::builtin().unwrap()).unwrap();
+        log.append(record("2001-01-01T00:00:00Z", "ancient", "010180-9026"))
+            .await
+            .unwrap();
+        log.append(record(
+            &jiff::Timestamp::now().to_string(),
+            "fresh",
+            "010180-9026",
+        ))
+        .await
+        .unwrap();
+        log.close().await;
+    }
+    let mut settings = Settings::builtin().unwrap();
+    settings.data_dir = data;
+    let _ = open_db(&settings.data_dir).await; // wait until the writer let go
+    let server = TestServer::start_with(settings, tempfile::tempdir().unwrap()).await;
+    let mut left = Vec::new();
+    for _ in 0..250 {
+        left = read_all(&server.app.db).unwrap();
+        if left.len() == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(left.len(), 1, "{left:#?}");
+    assert_eq!(left[0].loppukayttaja.as_deref(), Some("fresh"));
+    server.stop().await;
+}
+
+async fn get(client: &Client, path: &str) -> Reply {
+    client.request("GET", path, &[], "").await.unwrap()
+}
+
+fn lines(reply: &Reply) -> Vec<AuditRecord> {
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply
+        .body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn auditors_search_show_export_and_report_and_every_read_is_recorded() {
+    let server = TestServer::start().await;
+    let demo = server.client();
+    for (user, hetu) in [
+        ("alice", "020501A999T"),
+        ("bob", "010180-9026"),
+        ("alice", "010180-9026"),
+    ] {
+        demo.soso(OP, &query_as(user, "demo", hetu)).await;
+    }
+    demo.soso(OP, &query_as("carol", "wrong", "020501A999T"))
+        .await;
+
+    // Not an auditor: 403, and no data.
+    let r = get(&demo, "/admin/audit/records").await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(!r.body.contains("alice"));
+    // An auditor's certificate gets nothing from the SOAP interface.
+    let auditor = Client::new(server.addr, Some("auditor"));
+    let r = auditor
+        .soso(OP, &query_as("sneaky", "demo", "020501A999T"))
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(!r.body.contains("Henkilo>"), "{}", r.body);
+
+    let by_subject = lines(&get(&auditor, "/admin/audit/records?subject=010180-9026").await);
+    let users: Vec<_> = by_subject
+        .iter()
+        .map(|r| r.loppukayttaja.clone().unwrap())
+        .collect();
+    assert_eq!(users, ["bob", "alice"]);
+    let alice = lines(&get(&auditor, "/admin/audit/records?loppukayttaja=alice").await);
+    assert_eq!(alice.len(), 2);
+    let refused = lines(
+        &get(
+            &auditor,
+            "/admin/audit/records?organisation=demo&kayttajatunnus=demo&return_code=-1500",
+        )
+        .await,
+    );
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].loppukayttaja.as_deref(), Some("carol"));
+    let later = lines(&get(&auditor, "/admin/audit/records?from=2999-01-01").await);
+    assert!(later.is_empty());
+    let today = lines(
+        &get(
+            &auditor,
+            &format!(
+                "/admin/audit/records?operation={OP}&from={}",
+                jiff::Timestamp::now()
+                    .checked_sub(jiff::SignedDuration::from_secs(3600))
+                    .unwrap()
+            ),
+        )
+        .await,
+    );
+    assert_eq!(
+        today.len(),
+        5,
+        "four demo queries and the auditor's SOAP attempt"
+    );
+    let bad = get(&auditor, "/admin/audit/records?password=x").await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+
+    let one = get(&auditor, "/admin/audit/records/2").await;
+    let r: AuditRecord = serde_json::from_str(&one.body).unwrap();
+    assert_eq!((r.seq, r.loppukayttaja.as_deref()), (2, Some("bob")));
+    assert_eq!(get(&auditor, "/admin/audit/records/999").await.status, 404);
+
+    let csv = get(
+        &auditor,
+        "/admin/audit/export?format=csv&subject=010180-9026",
+    )
+    .await;
+    assert!(
+        csv.content_type.starts_with("text/csv"),
+        "{}",
+        csv.content_type
+    );
+    let rows: Vec<_> = csv.body.lines().collect();
+    assert!(
+        rows[0].starts_with("seq,time_utc,time_helsinki,"),
+        "{}",
+        rows[0]
+    );
+    assert_eq!(rows.len(), 3, "{}", csv.body);
+    assert!(rows[1].contains("bob"), "{}", rows[1]);
+    // The certificate subject holds commas, so its cell is quoted.
+    assert!(
+        rows[1].contains(",\"") && rows[1].contains("O=demo"),
+        "{}",
+        rows[1]
+    );
+
+    let report = lines(&get(&auditor, "/admin/audit/subject-report?subject=020501A999T").await);
+    assert!(
+        report
+            .iter()
+            .any(|r| r.loppukayttaja.as_deref() == Some("alice"))
+    );
+    let v = get(&auditor, "/admin/audit/verify").await;
+    assert!(v.body.contains("\"mismatch\":null"), "{}", v.body);
+
+    // The log of the log: each read above is a record in the same chain, searchable.
+    let reads = lines(&get(&auditor, "/admin/audit/records?kayttajatunnus=auditor").await);
+    let ops: Vec<_> = reads.iter().map(|r| r.operation.as_str()).collect();
+    assert!(ops.contains(&"audit.search"), "{ops:?}");
+    assert!(ops.contains(&"audit.show"));
+    assert!(ops.contains(&"audit.export"));
+    assert!(ops.contains(&"audit.subject-report"));
+    assert!(ops.contains(&"audit.verify"));
+    let subject_search = reads
+        .iter()
+        .find(|r| r.filters.as_deref() == Some("{\"subject\":\"010180-9026\"}"))
+        .expect("the subject search and its filter are recorded");
+    assert_eq!(subject_search.interface, "admin");
+    assert!(subject_search.cert_subject.contains("auditors"));
+    let refusals = lines(&get(&auditor, "/admin/audit/records?operation=audit.refused").await);
+    assert_eq!(refusals.len(), 1, "the demo certificate's attempt");
+    assert_eq!(refusals[0].organisation.as_deref(), Some("demo"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_cli_asks_a_running_server_and_notices_when_the_store_is_held() {
+    let server = TestServer::start().await;
+    server
+        .client()
+        .soso(OP, &query_as("dora", "demo", "020501A999T"))
+        .await;
+    let url = format!("https://127.0.0.1:{}", server.addr.port());
+    let out = exe()
+        .args(["audit", "subject-report", "020501A999T", "--server", &url])
+        .output_async()
+        .await;
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("Queries about 020501A999T: 1"), "{stdout}");
+    assert!(stdout.contains("end user dora"), "{stdout}");
+    let out = exe()
+        .args(["audit", "verify", "--server", &url])
+        .output_async()
+        .await;
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("OK"), "{stdout}");
+    // With the demo certificate the API refuses.
+    let out = exe()
+        .args(["audit", "search", "--server", &url, "--cert"])
+        .arg(repo().join("certs/clients/demo.pem"))
+        .arg("--key")
+        .arg(repo().join("certs/clients/demo-key.pem"))
+        .output_async()
+        .await;
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("403"), "{}", text(&out).1);
+    // The store is held by this process's server: the CLI says so.
+    let out = exe()
+        .args(["audit", "search", "--data"])
+        .arg(&server.app.settings.data_dir)
+        .output_async()
+        .await;
+    assert!(
+        text(&out).1.contains("held by a running server"),
+        "{}",
+        text(&out).1
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_cli_reads_a_stopped_store_verifies_and_prunes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    {
+        let db = sled::open(&data).unwrap();
+        let log = AuditLog::open(&db, &AuditSettings::builtin().unwrap()).unwrap();
+        log.append(record("2001-01-01T00:00:00Z", "ancient", "010180-9026"))
+            .await
+            .unwrap();
+        for n in 0..4 {
+            log.append(record(
+                &jiff::Timestamp::now().to_string(),
+                &format!("e{n}"),
+                "020501A999T",
+            ))
+            .await
+            .unwrap();
+        }
+        log.close().await;
+    }
+    let _ = open_db(&data).await;
+    let run = |args: &[&str]| {
+        let out = exe().args(args).arg("--data").arg(&data).output().unwrap();
+        let (o, e) = text(&out);
+        (out.status.success(), o, e)
+    };
+    let (ok, out, err) = run(&["audit", "verify"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("OK: 5 records"), "{out}");
+    let (ok, out, err) = run(&["audit", "search", "--loppukayttaja", "e2", "--json"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    let (ok, out, _) = run(&["audit", "show", "2"]);
+    assert!(ok && out.contains("end user e0"), "{out}");
+    let (ok, out, _) = run(&[
+        "audit",
+        "export",
+        "--format",
+        "csv",
+        "--subject",
+        "020501A999T",
+    ]);
+    assert!(ok);
+    assert_eq!(out.lines().count(), 5, "{out}");
+    let (ok, out, err) = run(&["audit", "prune", "--dry-run"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("would remove 1 records"), "{out}");
+    let (ok, out, _) = run(&["audit", "prune"]);
+    assert!(ok && out.contains("removed 1 records"), "{out}");
+    let (ok, out, err) = run(&["audit", "verify"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("pruned behind a signed anchor"), "{out}");
+    // The local reads are in the chain as well.
+    let (ok, out, _) = run(&["audit", "search", "--operation", "audit.search", "--json"]);
+    assert!(ok);
+    assert!(out.contains("\"interface\":\"cli\""), "{out}");
+
+    // An edited record makes verify fail, naming it.
+    {
+        let db = open_db(&data).await;
+        let records = db.open_tree("audit.records").unwrap();
+        let k = 3u64.to_be_bytes();
+        let v = records.get(k).unwrap().unwrap();
+        let edited = String::from_utf8(v.to_vec())
+            .unwrap()
+            .replace("\"e1\"", "\"x1\"");
+        records.insert(k, edited.as_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let (ok, _, err) = run(&["audit", "verify"]);
+    assert!(!ok);
+    assert!(err.contains("record 3"), "{err}");
+}
