@@ -194,7 +194,14 @@ fn run(
             operation,
             "subject-report needs subject=IDENTIFIER".into(),
         ),
-        _ => match search::search(trees, filter) {
+        _ => match search::search(
+            trees,
+            &if operation == "audit.search" {
+                filter.with_default_limit()
+            } else {
+                filter.clone()
+            },
+        ) {
             Ok(records) => {
                 let format = format.unwrap_or(ExportFormat::Jsonl);
                 ok(format.content_type(), format::export(&records, format))

@@ -275,7 +275,11 @@ impl Backend {
             }
             Backend::Local(l) => {
                 let trees = l.trees.clone();
-                let f = filter.clone();
+                let f = if operation == "audit.search" {
+                    filter.with_default_limit()
+                } else {
+                    filter.clone()
+                };
                 let records = tokio::task::spawn_blocking(move || search::search(&trees, &f))
                     .await
                     .map_err(|e| AuditError::Store(e.to_string()))??;

@@ -93,7 +93,7 @@ pub struct FilterArgs {
     /// Before this time (exclusive).
     #[arg(long)]
     pub to: Option<String>,
-    /// At most this many records, oldest first.
+    /// At most this many records, oldest first (`search` default: 1000; `export`: all).
     #[arg(long)]
     pub limit: Option<usize>,
 }

@@ -38,6 +38,10 @@ pub struct Filter {
     pub limit: Option<usize>,
 }
 
+/// How many records a search (not an export or a subject report) returns when the filter
+/// sets no `limit`.
+pub const DEFAULT_SEARCH_LIMIT: usize = 1000;
+
 pub const FILTER_FIELDS: &[&str] = &[
     "organisation",
     "kayttajatunnus",
@@ -108,6 +112,13 @@ impl Filter {
         Ok(f)
     }
 
+    /// The filter with `limit` set to [`DEFAULT_SEARCH_LIMIT`] if it had none.
+    pub fn with_default_limit(&self) -> Filter {
+        let mut f = self.clone();
+        f.limit.get_or_insert(DEFAULT_SEARCH_LIMIT);
+        f
+    }
+
     /// The filter as `name=value` pairs (for a query string).
     pub fn pairs(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
@@ -148,11 +159,15 @@ impl Filter {
 
     /// True when the record satisfies every given field.
     pub fn matches(&self, r: &AuditRecord) -> bool {
+        match self.bounds() {
+            Ok((from, to)) => self.matches_within(r, from, to),
+            Err(_) => false,
+        }
+    }
+
+    fn matches_within(&self, r: &AuditRecord, from: Option<i64>, to: Option<i64>) -> bool {
         let eq = |want: &Option<String>, have: Option<&str>| {
             want.as_deref().is_none_or(|w| have == Some(w))
-        };
-        let Ok((from, to)) = self.bounds() else {
-            return false;
         };
         let t = micros_of(&r.time);
         eq(&self.organisation, r.organisation.as_deref())
@@ -177,7 +192,7 @@ pub fn search(trees: &Trees, filter: &Filter) -> Result<Vec<AuditRecord>, AuditE
         .map_err(|e| AuditError::Store(e.to_string()))?;
     let mut out = Vec::new();
     let mut take = |r: AuditRecord| {
-        if filter.matches(&r) {
+        if filter.matches_within(&r, from, to) {
             out.push(r);
         }
         out.len() < limit
