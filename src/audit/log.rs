@@ -117,6 +117,11 @@ impl AuditLog {
         })
     }
 
+    /// True while the writer task runs.
+    pub fn is_open(&self) -> bool {
+        !self.tx.is_closed()
+    }
+
     /// Appends a record and returns its sequence number once it is on disk.
     pub async fn append(&self, record: AuditRecord) -> Result<u64, AuditError> {
         let (reply, rx) = oneshot::channel();
