@@ -202,6 +202,26 @@ impl Local {
         Ok(())
     }
 
+    /// Every record (for `audit list`), recorded as an `audit.list` read.
+    pub async fn list(&self) -> Result<Vec<AuditRecord>, ClientError> {
+        let trees = self.trees.clone();
+        let records = tokio::task::spawn_blocking(move || {
+            let mut out = Vec::new();
+            for kv in trees.records.iter() {
+                let (k, v) = kv.map_err(crate::audit::store::store)?;
+                out.push(crate::audit::store::parse(
+                    crate::audit::store::seq_of(&k),
+                    &v,
+                )?);
+            }
+            Ok::<_, AuditError>(out)
+        })
+        .await
+        .map_err(|e| AuditError::Store(e.to_string()))??;
+        self.record("audit.list", "{}".into(), "200").await?;
+        Ok(records)
+    }
+
     /// Removes (or counts, `dry_run`) records older than the retention period.
     pub async fn prune(&self, dry_run: bool) -> Result<PruneReport, ClientError> {
         let cutoff = retention::cutoff(jiff::Timestamp::now(), self.log.settings().retention);

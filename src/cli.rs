@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use crate::app::{self, App};
+use crate::app::App;
 use crate::config::Settings;
 
 #[derive(Debug, Parser)]
@@ -102,16 +102,7 @@ pub fn main() -> anyhow::Result<()> {
         }
         Command::Audit {
             command: AuditCommand::List { store },
-        } => {
-            let settings = store.settings()?;
-            let db = app::open_db(&settings)?;
-            let mut out = std::io::stdout().lock();
-            for r in crate::audit::read_all(&db)? {
-                use std::io::Write;
-                writeln!(out, "{}", serde_json::to_string(&r)?)?;
-            }
-            Ok(())
-        }
+        } => crate::cli_audit::list(store),
         Command::Audit { command } => crate::cli_audit::run(command),
         Command::Certs { out } => {
             let written = crate::pki::generate_test_pki(&out, &Default::default())?;

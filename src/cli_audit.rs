@@ -178,12 +178,33 @@ pub struct PruneArgs {
     pub store: StoreArgs,
 }
 
-/// Runs an `audit` subcommand (`list` is handled by `cli.rs`).
+/// `audit list`: every record as a JSON line, from the store (the server must be stopped;
+/// `audit export` asks a running one). The read is recorded before anything is printed.
+pub fn list(store: StoreArgs) -> anyhow::Result<()> {
+    let settings = store.settings()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let Some(local) = Local::open(&settings)? else {
+            bail!(
+                "the store {} is held by a running server (sled admits one process): stop it, or use `audit export --server URL`",
+                settings.data_dir.display()
+            );
+        };
+        let records = local.list().await;
+        local.close().await;
+        print(&format::jsonl(&records?))
+    })
+}
+
+/// Runs an `audit` subcommand.
 pub fn run(command: AuditCommand) -> anyhow::Result<()> {
+    if let AuditCommand::List { store } = command {
+        return list(store);
+    }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         match command {
-            AuditCommand::List { .. } => unreachable!("handled by cli.rs"),
+            AuditCommand::List { .. } => unreachable!("handled before the runtime starts"),
             AuditCommand::Search(a) => {
                 let filter = a.filters.filter()?;
                 let backend = a.access.backend().await?;

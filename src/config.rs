@@ -464,6 +464,33 @@ mod tests {
     }
 
     #[test]
+    fn audit_and_auditor_sections_are_checked() {
+        let s = Settings::builtin().unwrap();
+        assert_eq!(s.auditors.len(), 1);
+        assert_eq!(s.audit.checkpoint_every, 1000);
+        let text = "[audit]\nretention = \"18 months\"\ncheckpoint_every = 5\n\n[[auditor]]\nid = \"a\"\ncertificates = [{ sha256 = \"00\" }]\n";
+        let err = Settings::from_toml(text, "c.toml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 5") && err.contains("auditor \"a\""),
+            "{err}"
+        );
+        let err = Settings::from_toml("[audit]\nretention = \"forever\"\n", "c.toml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("retention"), "{err}");
+        let err = Settings::from_toml(
+            "[audit]\nsigning_key = \"/nonexistent.pem\"\n",
+            "c.toml",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("nonexistent.pem"), "{err}");
+    }
+
+    #[test]
     fn errors_name_file_line_and_value() {
         let text = "[server]\nlisten = \"127.0.0.1:1\"\n\n[[organisation]]\nid = \"x\"\nname = \"X\"\nproducts = [\"NOPE\"]\n";
         let err = Settings::from_toml(text, "my.toml", None)
