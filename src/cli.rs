@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use crate::app::{self, App};
+use crate::app::App;
 use crate::config::Settings;
 
 #[derive(Debug, Parser)]
@@ -82,6 +82,18 @@ pub enum AuditCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Find records by organisation, user, end user, subject, operation, code or time.
+    Search(Box<crate::cli_audit::SearchArgs>),
+    /// Show one record by its number.
+    Show(Box<crate::cli_audit::ShowArgs>),
+    /// Export matching records as JSON lines or CSV.
+    Export(Box<crate::cli_audit::ExportArgs>),
+    /// Who queried this person's data, which data, when.
+    SubjectReport(Box<crate::cli_audit::SubjectReportArgs>),
+    /// Recompute the chain and check the signed checkpoints; names the first bad record.
+    Verify(Box<crate::cli_audit::AccessArgs>),
+    /// Remove records older than the retention period (the server does this daily).
+    Prune(Box<crate::cli_audit::PruneArgs>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,16 +209,8 @@ pub fn main() -> anyhow::Result<()> {
         }
         Command::Audit {
             command: AuditCommand::List { store },
-        } => {
-            let settings = store.settings()?;
-            let db = app::open_db(&settings)?;
-            let mut out = std::io::stdout().lock();
-            for r in crate::audit::read_all(&db)? {
-                use std::io::Write;
-                writeln!(out, "{}", serde_json::to_string(&r)?)?;
-            }
-            Ok(())
-        }
+        } => crate::cli_audit::list(store),
+        Command::Audit { command } => crate::cli_audit::run(command),
         Command::Config {
             command: ConfigCommand::HashPassword,
         } => {
@@ -279,6 +283,8 @@ pub fn main() -> anyhow::Result<()> {
             for p in written {
                 println!("wrote {}", p.display());
             }
+            let key = crate::pki::generate_audit_signing_key(&out)?;
+            println!("wrote {}", key.display());
             Ok(())
         }
     }
@@ -351,7 +357,9 @@ fn serve(settings: Settings, config: Option<PathBuf>, log_format: LogFormat) -> 
                 Err(e) => return Err(e).with_context(|| format!("cannot listen on {m} (monitor)")),
             }
         }
-        crate::server::run(listener, app, stopped(stop_rx)).await?;
+        crate::server::run(listener, app.clone(), stopped(stop_rx)).await?;
+        // Close the audit writer: the final checkpoint is signed before the process exits.
+        app.audit.close().await;
         say!("vtj-emulator stopped");
         Ok(())
     })

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::access::{
     Access, CertMatcher, LockoutPolicy, Organisation, PasswordCheck, Permit, Quota, ServiceUser,
 };
+use crate::audit::{AuditSettings, Auditor};
 use crate::ops::request::Operation;
 use crate::products::{Products, normalise};
 
@@ -58,6 +59,10 @@ pub struct RawConfig {
     pub fault: Vec<toml::Spanned<crate::faults::RawFault>>,
     #[serde(default)]
     pub faults: crate::faults::RawFaultSettings,
+    #[serde(default)]
+    pub audit: RawAudit,
+    #[serde(default)]
+    pub auditor: Vec<toml::Spanned<RawAuditor>>,
 }
 
 /// `[end_user_certificates]`: the checks a query's check flags ask for.
@@ -192,6 +197,28 @@ pub struct RawCertMatcher {
     pub subject_organisation: Option<String>,
 }
 
+/// `[audit]`: the trail's signing key, checkpoints and retention.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAudit {
+    /// Ed25519 private key, PKCS#8 PEM (`openssl genpkey -algorithm ed25519`).
+    pub signing_key: Option<PathBuf>,
+    /// A calendar period, e.g. "5 years" (the default) or "P18M".
+    pub retention: Option<String>,
+    pub checkpoint_every: Option<u64>,
+    pub checkpoint_interval_secs: Option<u64>,
+    pub prune_interval_secs: Option<u64>,
+}
+
+/// `[[auditor]]`: who may read the audit trail through the admin API.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuditor {
+    pub id: String,
+    #[serde(default)]
+    pub certificates: Vec<RawCertMatcher>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawUser {
@@ -303,6 +330,8 @@ pub struct Settings {
     pub faults: crate::faults::Faults,
     /// The config file, or `built-in default`.
     pub source: String,
+    pub audit: AuditSettings,
+    pub auditors: Vec<Auditor>,
 }
 
 impl Settings {
@@ -630,6 +659,9 @@ impl Settings {
         }
         let faults = crate::faults::Faults::new(rules);
 
+        let audit = audit_settings(&raw.audit, file, &resolve)?;
+        let auditors = auditors(&raw.auditor, text, file)?;
+
         Ok(Settings {
             listen,
             monitor_listen,
@@ -647,6 +679,8 @@ impl Settings {
                 fault_in_body_codes,
             },
             source: file.to_string(),
+            audit,
+            auditors,
         })
     }
 }
@@ -679,6 +713,92 @@ fn is_business_id(s: &str) -> bool {
         r => 11 - r,
     };
     (b[8] - b'0') as u32 == check
+}
+
+/// Checks `[audit]`.
+fn audit_settings(
+    raw: &RawAudit,
+    file: &str,
+    resolve: &dyn Fn(&Path) -> PathBuf,
+) -> Result<AuditSettings, ConfigError> {
+    let invalid = |message: String| ConfigError::Invalid {
+        file: file.to_string(),
+        message,
+    };
+    let mut a = AuditSettings::builtin().map_err(|e| invalid(e.to_string()))?;
+    if let Some(p) = &raw.signing_key {
+        let path = resolve(p);
+        let pem = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
+            file: file.to_string(),
+            path: path.clone(),
+            source,
+        })?;
+        a.signer = crate::audit::checkpoint::Signer::from_pem(&pem)
+            .map_err(|e| invalid(format!("audit.signing_key {}: {e}", path.display())))?;
+        a.key_origin = path.display().to_string();
+    }
+    if let Some(r) = &raw.retention {
+        a.retention = crate::audit::settings::parse_retention(r)
+            .map_err(|e| invalid(format!("audit.{e}")))?;
+    }
+    if let Some(n) = raw.checkpoint_every {
+        a.checkpoint_every = n;
+    }
+    if let Some(n) = raw.checkpoint_interval_secs {
+        a.checkpoint_interval = Duration::from_secs(n);
+    }
+    if let Some(n) = raw.prune_interval_secs {
+        a.prune_interval = Duration::from_secs(n);
+    }
+    if a.checkpoint_every == 0 || a.checkpoint_interval.is_zero() || a.prune_interval.is_zero() {
+        return Err(invalid(
+            "audit.checkpoint_every, audit.checkpoint_interval_secs and audit.prune_interval_secs must be positive".into(),
+        ));
+    }
+    Ok(a)
+}
+
+/// Checks the `[[auditor]]` entries.
+fn auditors(
+    raw: &[toml::Spanned<RawAuditor>],
+    text: &str,
+    file: &str,
+) -> Result<Vec<Auditor>, ConfigError> {
+    let mut out: Vec<Auditor> = Vec::new();
+    for spanned in raw {
+        let line = line_of(text, spanned.span().start);
+        let a = spanned.get_ref();
+        let bad = |m: String| ConfigError::Invalid {
+            file: file.to_string(),
+            message: format!("line {line}: auditor {:?}: {m}", a.id),
+        };
+        if a.id.trim().is_empty() {
+            return Err(bad("the id must not be empty".into()));
+        }
+        if out.iter().any(|x| x.id == a.id) {
+            return Err(bad("the id is used twice".into()));
+        }
+        if a.certificates.is_empty() {
+            return Err(bad("an auditor needs at least one certificate".into()));
+        }
+        let mut certificates = Vec::new();
+        for c in &a.certificates {
+            certificates.push(match (&c.sha256, &c.subject_organisation) {
+                (Some(fp), None) => CertMatcher::Sha256(parse_fingerprint(fp).map_err(&bad)?),
+                (None, Some(org)) => CertMatcher::SubjectOrganisation(org.clone()),
+                _ => {
+                    return Err(bad(
+                        "each certificate names exactly one of sha256, subject_organisation".into(),
+                    ));
+                }
+            });
+        }
+        out.push(Auditor {
+            id: a.id.clone(),
+            certificates,
+        });
+    }
+    Ok(out)
 }
 
 fn parse_fingerprint(s: &str) -> Result<[u8; 32], String> {
@@ -760,6 +880,33 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("access.idle_after"), "{err}");
+    }
+
+    #[test]
+    fn audit_and_auditor_sections_are_checked() {
+        let s = Settings::builtin().unwrap();
+        assert_eq!(s.auditors.len(), 1);
+        assert_eq!(s.audit.checkpoint_every, 1000);
+        let text = "[audit]\nretention = \"18 months\"\ncheckpoint_every = 5\n\n[[auditor]]\nid = \"a\"\ncertificates = [{ sha256 = \"00\" }]\n";
+        let err = Settings::from_toml(text, "c.toml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 5") && err.contains("auditor \"a\""),
+            "{err}"
+        );
+        let err = Settings::from_toml("[audit]\nretention = \"forever\"\n", "c.toml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("retention"), "{err}");
+        let err = Settings::from_toml(
+            "[audit]\nsigning_key = \"/nonexistent.pem\"\n",
+            "c.toml",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("nonexistent.pem"), "{err}");
     }
 
     #[test]

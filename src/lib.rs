@@ -8,7 +8,8 @@
 //! before the answer leaves) → response bytes.
 //!
 //! Crate map, one job each:
-//! - [`cli`]: the command line (`serve`, `audit`, `population`, `certs`).
+//! - [`cli`]: the command line (`serve`, `audit`, `config`, `products`, `population`, `certs`).
+//! - [`cli_audit`]: the `audit` subcommands' options, output and exit codes.
 //! - [`config`]: the TOML file as written and the checked [`config::Settings`].
 //! - [`app`]: the running server's shared state; opens the store, imports fixtures.
 //! - [`tls`]: rustls server/client configurations and the peer's identity.
@@ -31,14 +32,20 @@
 //! - [`metrics`]: in-process metrics (queries, latency, refused handshakes, lockouts,
 //!   quota refusals) and their Prometheus text.
 //! - [`monitor`]: the plain-HTTP monitoring listener (`/metrics`, `/healthz`, `/readyz`).
+//! - [`admin`]: the auditors' HTTPS API under `/admin/audit/` (every read itself audited).
+//! - [`admin_client`]: the `audit` commands' side: the admin API over mutual TLS, or the
+//!   store itself when no server holds it.
 //! - [`pki`]: generation of the committed test PKI (never used at run time).
 
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod admin;
+pub mod admin_client;
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod cli_audit;
 pub mod codes;
 pub mod config;
 pub mod faults;

@@ -208,6 +208,16 @@ pub fn generate_test_pki(dir: &Path, opts: &PkiOptions) -> Result<Vec<PathBuf>, 
     Ok(out.written)
 }
 
+/// Generates the audit trail's **test** checkpoint-signing key `audit-signing-key.pem`
+/// (Ed25519, PKCS#8 PEM) in `dir`, overwriting it. Returns the path written.
+pub fn generate_audit_signing_key(dir: &Path) -> Result<PathBuf, PkiError> {
+    let key = KeyPair::generate_for(&rcgen::PKCS_ED25519)?;
+    let mut out = Writer::default();
+    let path = dir.join("audit-signing-key.pem");
+    out.write(&path, &key.serialize_pem())?;
+    Ok(path)
+}
+
 #[derive(Default)]
 struct Writer {
     written: Vec<PathBuf>,

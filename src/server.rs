@@ -159,6 +159,9 @@ async fn route(app: &App, caller: Caller, req: Request<Incoming>) -> Response<Bo
             StatusCode::METHOD_NOT_ALLOWED,
             "use POST for SOAP requests or GET ?wsdl",
         ),
+        (_, p) if p.starts_with(crate::admin::ADMIN_PREFIX) => {
+            crate::admin::handle(app, caller, req).await
+        }
         _ => plain(StatusCode::NOT_FOUND, "no such endpoint"),
     }
 }

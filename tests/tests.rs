@@ -1,5 +1,8 @@
 //! The one integration-test binary (the 2-core machine links once).
 
+mod audit;
+mod audit_admin;
+mod audit_crash;
 mod certificates;
 mod deploy;
 mod faults;

@@ -112,6 +112,11 @@ async fn person_query_over_xroad_echoes_headers_hash_and_request() {
     let records = read_all(&server.app.db).unwrap();
     let r = &records[0];
     assert_eq!(r.interface, "xroad");
+    assert_eq!(
+        r.response_sha256,
+        vtj_emulator::audit::digest_hex(reply.body.as_bytes()),
+        "the record holds the digest of the bytes the client received"
+    );
     assert_eq!(r.operation, "TeeHenkilonTunnusKysely");
     assert_eq!(r.organisation.as_deref(), Some("demo"));
     assert_eq!(

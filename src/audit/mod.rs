@@ -1,10 +1,23 @@
 //! The audit trail: one record per query, answered or refused, appended through a single
-//! writer task that chains each record to its predecessor (SHA-256) and flushes to disk
-//! before anyone is told the record exists. Owns the `audit.*` sled trees; knows nothing
-//! of SOAP or rendering.
+//! writer task that chains each record to its predecessor (SHA-256), keeps indexes by
+//! subject, end user and time, signs periodic checkpoints (Ed25519) and flushes to disk
+//! before anyone is told the record exists. Also verification, retention (pruning behind a
+//! signed anchor), search and output formats. Owns the `audit.*` sled trees; knows nothing
+//! of SOAP, HTTP or rendering.
 
+pub mod checkpoint;
+pub mod format;
+pub mod index;
 pub mod log;
 pub mod record;
+pub mod retention;
+pub mod search;
+pub mod settings;
+pub mod store;
+pub mod verify;
 
-pub use log::{AuditError, AuditLog, read_all};
+pub use log::{AuditError, AuditLog, LogStats, read_all};
 pub use record::AuditRecord;
+pub use search::Filter;
+pub use settings::{AuditSettings, Auditor};
+pub use store::{Trees, digest_hex};

@@ -46,4 +46,10 @@ pub struct AuditRecord {
     /// SHA-256 (hex) of the previous record's stored bytes; empty for the first record.
     #[serde(default)]
     pub prev_sha256: String,
+    /// SHA-256 (hex) of the response body sent (empty when none was built).
+    #[serde(default)]
+    pub response_sha256: String,
+    /// For an auditor's read (`audit.*` operations): the filters it used, as JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<String>,
 }

@@ -320,18 +320,23 @@ pub async fn handle_direct(
         Ok(d) => d,
         Err(fault) => return fault_answer(app, caller, record, fault, 500).await,
     };
-    let document = match commit(app, caller, record).await {
-        Ok(()) => document,
-        Err(()) => refusal("", ReturnCode::Internal),
+    let wrap = |document: &str| {
+        let body = format!(
+            r#"<{op}Response xmlns="{TEMPURI_NS}"><{op}Result>{document}</{op}Result></{op}Response>"#,
+            op = op.name()
+        );
+        envelope::wrap(version, None, &body)
     };
-    let body = format!(
-        r#"<{op}Response xmlns="{TEMPURI_NS}"><{op}Result>{document}</{op}Result></{op}Response>"#,
-        op = op.name()
-    );
+    let body = wrap(&document);
+    record.response_sha256 = crate::audit::digest_hex(body.as_bytes());
+    let body = match commit(app, caller, record).await {
+        Ok(()) => body,
+        Err(()) => wrap(&refusal("", ReturnCode::Internal)),
+    };
     SoapAnswer {
         status: 200,
         version,
-        body: envelope::wrap(version, None, &body),
+        body,
         drop_connection: false,
     }
 }
@@ -521,12 +526,14 @@ pub(crate) async fn fault_answer(
     status: u16,
 ) -> SoapAnswer {
     record.return_code = "fault".into();
+    let body = fault.to_xml();
+    record.response_sha256 = crate::audit::digest_hex(body.as_bytes());
     // A fault carries no data; it is answered even if the audit store failed.
     let _ = commit(app, caller, record).await;
     SoapAnswer {
         status,
         version: fault.version,
-        body: fault.to_xml(),
+        body,
         drop_connection: false,
     }
 }
@@ -586,6 +593,8 @@ pub(crate) fn new_record(caller: &Caller, interface: &str) -> AuditRecord {
         fault_injected: None,
         duration_us: 0,
         prev_sha256: String::new(),
+        response_sha256: String::new(),
+        filters: None,
     }
 }
 

@@ -101,32 +101,35 @@ pub async fn handle(app: &App, caller: &Caller, framing: &Framing, body: &[u8]) 
         Ok(d) => d,
         Err(fault) => return fault_answer(app, caller, record, fault, 500).await,
     };
+    let settings = app.settings();
+    let answer = |document: &str, code: &str| {
+        let in_body = settings.xroad.fault_in_body_codes.iter().any(|c| c == code);
+        let text = paluukoodi_text(document)
+            .or_else(|| ReturnCode::from_code(code).map(|c| c.text().to_string()))
+            .unwrap_or_default();
+        let inner = if in_body {
+            Inner::Fault { code, text: &text }
+        } else {
+            Inner::Document(document)
+        };
+        let body_xml = frame::response_body(op.xroad_name(), echo_name, params.sent(), inner);
+        let header = frame::response_headers(&headers, &frame::request_hash(body));
+        envelope::wrap(v, Some(&header), &body_xml)
+    };
     let code = record.return_code.clone();
-    let (document, code) = match commit(app, caller, record).await {
-        Ok(()) => (document, code),
-        Err(()) => (
-            refusal("", ReturnCode::Internal),
-            ReturnCode::Internal.code().to_string(),
+    let reply = answer(&document, &code);
+    record.response_sha256 = crate::audit::digest_hex(reply.as_bytes());
+    let reply = match commit(app, caller, record).await {
+        Ok(()) => reply,
+        Err(()) => answer(
+            &refusal("", ReturnCode::Internal),
+            ReturnCode::Internal.code(),
         ),
     };
-    let in_body = app.settings().xroad.fault_in_body_codes.contains(&code);
-    let text = paluukoodi_text(&document)
-        .or_else(|| ReturnCode::from_code(&code).map(|c| c.text().to_string()))
-        .unwrap_or_default();
-    let inner = if in_body {
-        Inner::Fault {
-            code: &code,
-            text: &text,
-        }
-    } else {
-        Inner::Document(&document)
-    };
-    let body_xml = frame::response_body(op.xroad_name(), echo_name, params.sent(), inner);
-    let header = frame::response_headers(&headers, &frame::request_hash(body));
     SoapAnswer {
         status: 200,
         version: v,
-        body: envelope::wrap(v, Some(&header), &body_xml),
+        body: reply,
         drop_connection: false,
     }
 }

@@ -1,0 +1,112 @@
+//! The audit trail's checked settings: the checkpoint signing key, how often checkpoints
+//! are made, how long records are kept and how often the server prunes, and the auditors
+//! (identified by client certificate) who may read the trail. Built by `config.rs` from the
+//! `[audit]` and `[[auditor]]` sections; knows nothing of TOML.
+
+use std::time::Duration;
+
+use crate::access::CertMatcher;
+use crate::tls::PeerIdentity;
+
+use super::checkpoint::{Signer, SignerError};
+
+/// How the audit trail runs.
+#[derive(Clone)]
+pub struct AuditSettings {
+    /// Signs checkpoints and the pruned prefix's anchor.
+    pub signer: Signer,
+    /// Where the key came from (for messages).
+    pub key_origin: String,
+    /// A checkpoint after this many records …
+    pub checkpoint_every: u64,
+    /// … or after this long with unsigned records, whichever comes first.
+    pub checkpoint_interval: Duration,
+    /// Records older than this calendar span are pruned.
+    pub retention: jiff::Span,
+    /// How often the server prunes.
+    pub prune_interval: Duration,
+}
+
+impl std::fmt::Debug for AuditSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditSettings")
+            .field("key_origin", &self.key_origin)
+            .field("public_key", &self.signer.public_key_hex())
+            .field("checkpoint_every", &self.checkpoint_every)
+            .field("checkpoint_interval", &self.checkpoint_interval)
+            .field("retention", &self.retention)
+            .field("prune_interval", &self.prune_interval)
+            .finish()
+    }
+}
+
+/// The committed test signing key (certs/), used when the config names none.
+pub const BUILTIN_SIGNING_KEY: &str = include_str!("../../certs/audit-signing-key.pem");
+
+impl AuditSettings {
+    /// Defaults: the committed test key, a checkpoint every 1000 records or 60 seconds,
+    /// five years' retention, pruning once a day.
+    pub fn builtin() -> Result<Self, SignerError> {
+        Ok(AuditSettings {
+            signer: Signer::from_pem(BUILTIN_SIGNING_KEY)?,
+            key_origin: "the committed test key (certs/audit-signing-key.pem)".into(),
+            checkpoint_every: 1000,
+            checkpoint_interval: Duration::from_secs(60),
+            retention: jiff::Span::new().years(5),
+            prune_interval: Duration::from_secs(24 * 60 * 60),
+        })
+    }
+}
+
+/// Parses a retention period such as `5 years`, `5y`, `P5Y` or `18 months`.
+pub fn parse_retention(text: &str) -> Result<jiff::Span, String> {
+    let span: jiff::Span = text
+        .trim()
+        .parse()
+        .map_err(|e| format!("retention {text:?} is not a period such as \"5 years\": {e}"))?;
+    if span.is_negative() || span.is_zero() {
+        return Err(format!("retention {text:?} must be positive"));
+    }
+    Ok(span)
+}
+
+/// Someone who may read the audit trail through the admin API.
+#[derive(Debug, Clone)]
+pub struct Auditor {
+    pub id: String,
+    pub certificates: Vec<CertMatcher>,
+}
+
+impl Auditor {
+    /// True when the peer's certificate is one of this auditor's.
+    pub fn recognises(&self, peer: &PeerIdentity) -> bool {
+        self.certificates.iter().any(|c| match c {
+            CertMatcher::Sha256(f) => &peer.fingerprint == f,
+            CertMatcher::SubjectOrganisation(o) => peer.organisations.iter().any(|x| x == o),
+        })
+    }
+}
+
+/// The auditor a peer is, if any.
+pub fn identify<'a>(auditors: &'a [Auditor], peer: &PeerIdentity) -> Option<&'a Auditor> {
+    auditors.iter().find(|a| a.recognises(peer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_periods_parse_in_calendar_units() {
+        assert_eq!(
+            parse_retention("5 years").unwrap().fieldwise(),
+            jiff::Span::new().years(5).fieldwise()
+        );
+        assert_eq!(
+            parse_retention("P18M").unwrap().fieldwise(),
+            jiff::Span::new().months(18).fieldwise()
+        );
+        assert!(parse_retention("soon").is_err());
+        assert!(parse_retention("0 days").is_err());
+    }
+}

@@ -1,0 +1,177 @@
+//! Crash safety of the audit trail (issue 7): the real binary under load is killed with
+//! SIGKILL, restarted on the same store, and every query whose answer a client received
+//! must be in the log exactly once, with the chain still verifying.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use crate::util::*;
+
+const OP: &str = "TeeHenkilonTunnusKysely";
+
+fn exe() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_vtj-emulator"));
+    c.current_dir(repo());
+    c
+}
+
+/// Starts `serve` on a free port; returns the child and its address.
+fn serve(data: &Path) -> (Child, SocketAddr) {
+    let mut child = exe()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first
+        .split("https://")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .parse()
+        .unwrap();
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
+async fn cli(args: Vec<String>) -> (bool, String, String) {
+    tokio::task::spawn_blocking(move || {
+        let out = exe().args(&args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_sigkill_every_answered_query_is_logged_exactly_once_and_verify_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (mut child, addr) = serve(&data);
+
+    let answered = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let answered = answered.clone();
+        tasks.push(tokio::spawn(async move {
+            let client = Client::new(addr, Some("demo"));
+            for n in 0.. {
+                let end_user = format!("crash-{t}-{n}");
+                let body = soso_request(
+                    OP,
+                    &[
+                        ("SoSoNimi", "PERUSSANOMA 3"),
+                        ("Kayttajatunnus", "demo"),
+                        ("Salasana", "demo"),
+                        ("Loppukayttaja", &end_user),
+                        ("Henkilotunnus", "020501A999T"),
+                    ],
+                );
+                let action = format!("\"http://tempuri.org/{OP}\"");
+                let reply = client
+                    .request(
+                        "POST",
+                        "/sosowebsite/soso.asmx",
+                        &[
+                            ("content-type", "text/xml; charset=utf-8"),
+                            ("soapaction", &action),
+                        ],
+                        &body,
+                    )
+                    .await;
+                match reply {
+                    Ok(r) if r.status == 200 && r.body.contains("koodi=\"0000\"") => {
+                        answered.lock().unwrap().push(end_user)
+                    }
+                    Ok(r) => panic!("unexpected answer before the kill: {}", r.body),
+                    Err(_) => break, // the server is gone
+                }
+            }
+        }));
+    }
+    // Kill it mid-load, once a good number of answers have arrived.
+    for _ in 0..3000 {
+        if answered.lock().unwrap().len() >= 80 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let answered = answered.lock().unwrap().clone();
+    assert!(answered.len() >= 80, "only {} answers", answered.len());
+
+    // Restart on the same store; ask its admin API as the auditor.
+    let (mut child, addr) = serve(&data);
+    let url = format!("https://{addr}");
+    let (ok, out, err) = cli(vec![
+        "audit".into(),
+        "export".into(),
+        "--format".into(),
+        "jsonl".into(),
+        "--server".into(),
+        url.clone(),
+    ])
+    .await;
+    assert!(ok, "{err}");
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for line in out.lines() {
+        let r: serde_json::Value = serde_json::from_str(line).unwrap();
+        if let Some(u) = r["loppukayttaja"].as_str() {
+            *seen.entry(u.to_string()).or_default() += 1;
+        }
+    }
+    for u in &answered {
+        assert_eq!(
+            seen.get(u),
+            Some(&1),
+            "{u} answered but logged {:?} times",
+            seen.get(u)
+        );
+    }
+    assert!(seen.values().all(|&n| n == 1), "a query logged twice");
+    let (ok, out, err) = cli(vec![
+        "audit".into(),
+        "verify".into(),
+        "--server".into(),
+        url,
+    ])
+    .await;
+    assert!(ok, "{err}");
+    assert!(out.contains("OK"), "{out}");
+
+    // A clean stop, then the stopped store verifies too (with a final checkpoint).
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    assert!(child.wait().unwrap().success());
+    let (ok, out, err) = cli(vec![
+        "audit".into(),
+        "verify".into(),
+        "--data".into(),
+        data.display().to_string(),
+    ])
+    .await;
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("signed checkpoints") && !out.contains(" 0 signed"),
+        "{out}"
+    );
+}
