@@ -89,10 +89,12 @@ fn route(app: &Arc<App>, req: &Request<hyper::body::Incoming>) -> Response<Full<
                 })
                 .into_iter()
                 .collect();
+            let mut body = app.metrics.render(&gauges);
+            body.push_str(&audit_flushes(&app.audit.stats()));
             text(
                 StatusCode::OK,
                 "text/plain; version=0.0.4; charset=utf-8",
-                app.metrics.render(&gauges),
+                body,
             )
         }
         (&Method::GET, "/healthz") => text(StatusCode::OK, "text/plain", "ok\n".into()),
@@ -110,6 +112,37 @@ fn route(app: &Arc<App>, req: &Request<hyper::body::Incoming>) -> Response<Full<
             "no such endpoint\n".into(),
         ),
     }
+}
+
+/// The audit writer's flushes as a Prometheus histogram, and its record count.
+fn audit_flushes(stats: &crate::audit::log::LogStats) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# HELP vtj_audit_flush_seconds Time to flush a batch of audit records to disk."
+    );
+    let _ = writeln!(out, "# TYPE vtj_audit_flush_seconds histogram");
+    for (bound, n) in crate::audit::log::FLUSH_BUCKETS
+        .iter()
+        .zip(stats.flush_buckets)
+    {
+        let _ = writeln!(out, "vtj_audit_flush_seconds_bucket{{le=\"{bound}\"}} {n}");
+    }
+    let _ = writeln!(
+        out,
+        "vtj_audit_flush_seconds_bucket{{le=\"+Inf\"}} {}",
+        stats.flushes
+    );
+    let _ = writeln!(out, "vtj_audit_flush_seconds_sum {}", stats.flush_seconds);
+    let _ = writeln!(out, "vtj_audit_flush_seconds_count {}", stats.flushes);
+    let _ = writeln!(
+        out,
+        "# HELP vtj_audit_records_total Audit records appended since start."
+    );
+    let _ = writeln!(out, "# TYPE vtj_audit_records_total counter");
+    let _ = writeln!(out, "vtj_audit_records_total {}", stats.records);
+    out
 }
 
 /// Ready when the audit writer runs and the registry answers.

@@ -44,18 +44,30 @@ enum Control {
     Close(oneshot::Sender<()>),
 }
 
-/// Counters of the writer: how many records it appended in how many flushes.
+/// Upper bounds (seconds) of the flush-latency histogram's buckets.
+pub const FLUSH_BUCKETS: [f64; 10] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
+];
+
+/// Counters of the writer: how many records it appended in how many flushes, and how long
+/// the flushes took.
 #[derive(Debug, Default)]
 struct Counters {
     records: AtomicU64,
     flushes: AtomicU64,
+    flush_micros: AtomicU64,
+    flush_buckets: [AtomicU64; FLUSH_BUCKETS.len()],
 }
 
 /// A snapshot of the writer's counters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LogStats {
     pub records: u64,
     pub flushes: u64,
+    /// Total time spent flushing, in seconds.
+    pub flush_seconds: f64,
+    /// Flushes that took at most each [`FLUSH_BUCKETS`] bound (cumulative).
+    pub flush_buckets: [u64; FLUSH_BUCKETS.len()],
 }
 
 /// Handle to the audit log; cheap to clone. Appends go through the writer task.
@@ -170,9 +182,12 @@ impl AuditLog {
 
     /// Records appended and flushes made by this writer since it started.
     pub fn stats(&self) -> LogStats {
+        let c = &self.counters;
         LogStats {
-            records: self.counters.records.load(Ordering::Relaxed),
-            flushes: self.counters.flushes.load(Ordering::Relaxed),
+            records: c.records.load(Ordering::Relaxed),
+            flushes: c.flushes.load(Ordering::Relaxed),
+            flush_seconds: c.flush_micros.load(Ordering::Relaxed) as f64 / 1e6,
+            flush_buckets: std::array::from_fn(|i| c.flush_buckets[i].load(Ordering::Relaxed)),
         }
     }
 
@@ -300,8 +315,18 @@ impl Writer {
     }
 
     async fn flush(&self) -> Result<(), AuditError> {
+        let started = std::time::Instant::now();
         self.db.flush_async().await.map_err(store)?;
+        let took = started.elapsed();
         self.counters.flushes.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .flush_micros
+            .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+        for (bound, n) in FLUSH_BUCKETS.iter().zip(&self.counters.flush_buckets) {
+            if took.as_secs_f64() <= *bound {
+                n.fetch_add(1, Ordering::Relaxed);
+            }
+        }
         Ok(())
     }
 
