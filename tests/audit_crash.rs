@@ -3,7 +3,6 @@
 //! must be in the log exactly once, with the chain still verifying.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -21,25 +20,10 @@ fn exe() -> Command {
 
 /// Starts `serve` on a free port; returns the child and its address.
 fn serve(data: &Path) -> (Child, SocketAddr) {
-    let mut child = exe()
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let addr = first
-        .split("https://")
-        .nth(1)
-        .and_then(|s| s.split('/').next())
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .parse()
-        .unwrap();
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, addr)
+    serve_binary(
+        [std::ffi::OsStr::new("--data"), data.as_os_str()],
+        Stdio::null(),
+    )
 }
 
 async fn cli(args: Vec<String>) -> (bool, String, String) {

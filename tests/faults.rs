@@ -217,35 +217,21 @@ fn fault_rules_that_cannot_be_are_refused_with_the_line() {
 /// exits 0 and a new query is refused (the listener is closed).
 #[tokio::test]
 async fn graceful_shutdown_finishes_the_query_in_flight() {
-    use std::io::{BufRead, BufReader};
+    use std::ffi::OsStr;
     use std::process::{Command, Stdio};
 
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let exe = env!("CARGO_BIN_EXE_vtj-emulator");
-    let mut child = Command::new(exe)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--monitor-listen",
-            "off",
-            "--data",
-        ])
-        .arg(&data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = stdout.next().unwrap().unwrap();
-    let addr: std::net::SocketAddr = first
-        .split("https://")
-        .nth(1)
-        .and_then(|s| s.split('/').next())
-        .unwrap()
-        .parse()
-        .unwrap();
+    let (mut child, addr) = serve_binary(
+        [
+            OsStr::new("--monitor-listen"),
+            OsStr::new("off"),
+            OsStr::new("--data"),
+            data.as_os_str(),
+        ],
+        Stdio::null(),
+    );
     // The reserved code 010100-995J answers after two seconds.
     let in_flight = tokio::spawn(async move {
         Client::new(addr, Some("demo"))

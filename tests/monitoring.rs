@@ -104,40 +104,23 @@ async fn metrics_health_and_readiness() {
 /// the request id of its audit record; no identity code and no password at info level.
 #[tokio::test]
 async fn json_logs_carry_request_ids_and_no_secrets() {
-    use std::io::{BufRead, BufReader};
+    use std::ffi::OsStr;
     use std::process::{Command, Stdio};
 
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let exe = env!("CARGO_BIN_EXE_vtj-emulator");
-    let mut child = Command::new(exe)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--monitor-listen",
-            "off",
-            "--log-format",
-            "json",
-            "--data",
-        ])
-        .arg(&data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let first = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .next()
-        .unwrap()
-        .unwrap();
-    let addr: std::net::SocketAddr = first
-        .split("https://")
-        .nth(1)
-        .and_then(|s| s.split('/').next())
-        .unwrap()
-        .parse()
-        .unwrap();
+    let (mut child, addr) = serve_binary(
+        [
+            OsStr::new("--monitor-listen"),
+            OsStr::new("off"),
+            OsStr::new("--log-format"),
+            OsStr::new("json"),
+            OsStr::new("--data"),
+            data.as_os_str(),
+        ],
+        Stdio::piped(),
+    );
     let client = Client::new(addr, Some("demo"));
     client
         .soso(

@@ -1,7 +1,8 @@
 //! SIGHUP reloads the configuration without dropping queries in flight; an invalid new
 //! configuration is refused, the running one stays, and the log says why.
 
-use std::io::{BufRead, BufReader, Read};
+use std::ffi::OsStr;
+use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -32,32 +33,18 @@ async fn sighup_reloads_and_an_invalid_config_is_refused() {
     let config = dir.path().join("c.toml");
     let original = vtj_emulator::config::DEFAULT_CONFIG;
     std::fs::write(&config, original).unwrap();
-    let exe = env!("CARGO_BIN_EXE_vtj-emulator");
-    let mut child = Command::new(exe)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--monitor-listen",
-            "off",
-            "--config",
-        ])
-        .arg(&config)
-        .arg("--data")
-        .arg(dir.path().join("data"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = stdout.next().unwrap().unwrap();
-    let addr: std::net::SocketAddr = first
-        .split("https://")
-        .nth(1)
-        .and_then(|s| s.split('/').next())
-        .unwrap()
-        .parse()
-        .unwrap();
+    let data = dir.path().join("data");
+    let (mut child, addr) = serve_binary(
+        [
+            OsStr::new("--monitor-listen"),
+            OsStr::new("off"),
+            OsStr::new("--config"),
+            config.as_os_str(),
+            OsStr::new("--data"),
+            data.as_os_str(),
+        ],
+        Stdio::piped(),
+    );
     let client = Client::new(addr, Some("demo"));
     let ask = |product: &'static str| {
         let client = Client::new(addr, Some("demo"));

@@ -466,28 +466,13 @@ async fn soap_action_forms_wsdl_faults_and_limits() {
 /// and `audit list` printing the record as a JSON line.
 #[tokio::test]
 async fn binary_serves_stops_on_sigterm_and_lists_the_audit_log() {
-    use std::io::{BufRead, BufReader};
+    use std::ffi::OsStr;
     use std::process::{Command, Stdio};
 
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let exe = env!("CARGO_BIN_EXE_vtj-emulator");
-    let mut child = Command::new(exe)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(&data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let addr: std::net::SocketAddr = first
-        .split("https://")
-        .nth(1)
-        .and_then(|s| s.split('/').next())
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .parse()
-        .unwrap();
+    let (mut child, addr) = serve_binary([OsStr::new("--data"), data.as_os_str()], Stdio::null());
     let reply = Client::new(addr, Some("demo"))
         .soso(
             "TeeHenkilonTunnusKysely",

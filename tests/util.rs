@@ -18,6 +18,36 @@ use vtj_emulator::xml::{self, Element};
 /// The committed argon2id hash of the demo password `demo` (as in config/default.toml).
 pub const DEMO_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$prefpFGYa51/CXvNquUPMg$qeW/I1C9rHd17xtcwK0guot7fX/7Nom1AqDjxSUNlR4";
 
+/// Starts the real binary as `serve --listen 127.0.0.1:0 ARGS…` (from the repository root)
+/// and returns it with the address it listens on, read from its first line. Its stdout is
+/// drained in the background so the server never blocks on a full pipe.
+pub fn serve_binary<I, S>(args: I, stderr: std::process::Stdio) -> (std::process::Child, SocketAddr)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vtj-emulator"))
+        .current_dir(repo())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first
+        .split("https://")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .parse()
+        .unwrap();
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -8,6 +8,9 @@ use crate::codes::ReturnCode;
 use crate::hakuxml::{self, Haku, HakuXmlError};
 
 use super::request::Params;
+use super::{Caller, refuse_with_text, unserved};
+use crate::app::App;
+use crate::audit::AuditRecord;
 
 /// `PaluukoodiTekstiTyyppi` holds at most 200 characters.
 const MAX_TEXT: usize = 200;
@@ -21,6 +24,23 @@ pub enum Criteria<T> {
     Given(T),
     /// A readable document that lacks a mandatory criterion: the `0005` text.
     Incomplete(&'static str),
+}
+
+/// Answers a query whose criteria are a `T` document and which no product serves yet:
+/// refuses criteria that cannot be read (with their code), records the search key, then
+/// runs the shared checks and answers `-1900` if they pass (see [`unserved`]).
+pub fn answer_unserved<T: Haku>(
+    app: &App,
+    caller: &Caller,
+    params: &Params,
+    record: &mut AuditRecord,
+) -> Result<String, String> {
+    let criteria = match read::<T>(params) {
+        Ok(c) => c,
+        Err((code, text)) => return Ok(refuse_with_text(record, code, &text)),
+    };
+    record.search_key = criteria.search_key();
+    Ok(unserved(app, caller, params, record))
 }
 
 /// Reads `HakuXml` as a `T` document; a refusal is its return code and `Paluukoodi` text.

@@ -8,24 +8,9 @@ use crate::app::App;
 use crate::audit::AuditRecord;
 use crate::hakuxml::HenkilonPoimintaHaku;
 
-use super::criteria::{self, Criteria};
+use super::Caller;
+use super::criteria;
 use super::request::Params;
-use super::{Caller, refuse_with_text, unserved};
-
-/// The typed request.
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub criteria: Criteria<HenkilonPoimintaHaku>,
-}
-
-impl Request {
-    /// Reads the criteria; a refusal is its return code and text.
-    pub fn parse(p: &Params) -> Result<Self, (crate::codes::ReturnCode, String)> {
-        Ok(Request {
-            criteria: criteria::read(p)?,
-        })
-    }
-}
 
 /// Answers the query with a VTJ document.
 pub fn answer(
@@ -34,10 +19,5 @@ pub fn answer(
     params: &Params,
     record: &mut AuditRecord,
 ) -> Result<String, String> {
-    let req = match Request::parse(params) {
-        Ok(r) => r,
-        Err((code, text)) => return Ok(refuse_with_text(record, code, &text)),
-    };
-    record.search_key = req.criteria.search_key();
-    Ok(unserved(app, caller, params, record))
+    criteria::answer_unserved::<HenkilonPoimintaHaku>(app, caller, params, record)
 }
