@@ -54,6 +54,8 @@ pub struct RawConfig {
     pub product: Vec<toml::Spanned<crate::products::define::RawProduct>>,
     #[serde(default)]
     pub end_user_certificates: RawEndUserCertificates,
+    #[serde(default)]
+    pub registry: RawRegistry,
     /// Fault injection rules (docs/fault-injection.md).
     #[serde(default)]
     pub fault: Vec<toml::Spanned<crate::faults::RawFault>>,
@@ -63,6 +65,14 @@ pub struct RawConfig {
     pub audit: RawAudit,
     #[serde(default)]
     pub auditor: Vec<toml::Spanned<RawAuditor>>,
+}
+
+/// `[registry]`: the register's own settings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegistry {
+    /// The date ages are computed against (a TOML date); default: the real date in Finland.
+    pub today: Option<toml::value::Datetime>,
 }
 
 /// `[end_user_certificates]`: the checks a query's check flags ask for.
@@ -324,6 +334,8 @@ pub struct Settings {
     pub access: Access,
     pub products: Products,
     pub xroad: XRoadSettings,
+    /// A fixed date of the register (ages are computed against it), if configured.
+    pub registry_today: Option<jiff::civil::Date>,
     /// What a certificate-check flag without a certificate earns.
     pub end_user_certificates: crate::access::enduser::WhenMissing,
     /// Fault injection: the configured rules, then the reserved test codes.
@@ -335,6 +347,12 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The date ages are computed against: `[registry] today`, or today in Finland.
+    pub fn register_date(&self) -> jiff::civil::Date {
+        self.registry_today
+            .unwrap_or_else(|| crate::ops::helsinki_now().date())
+    }
+
     /// The built-in default configuration.
     pub fn builtin() -> Result<Self, ConfigError> {
         Self::from_toml(DEFAULT_CONFIG, "built-in default", None)
@@ -662,6 +680,21 @@ impl Settings {
         let audit = audit_settings(&raw.audit, file, &resolve)?;
         let auditors = auditors(&raw.auditor, text, file)?;
 
+        let registry_today = match &raw.registry.today {
+            None => None,
+            Some(dt) => {
+                let d = dt.date.ok_or_else(|| {
+                    invalid(format!(
+                        "registry.today {dt}: write a date, e.g. 2019-06-20"
+                    ))
+                })?;
+                Some(
+                    jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8)
+                        .map_err(|e| invalid(format!("registry.today {dt}: {e}")))?,
+                )
+            }
+        };
+
         Ok(Settings {
             listen,
             monitor_listen,
@@ -674,6 +707,7 @@ impl Settings {
             products,
             faults,
             end_user_certificates: raw.end_user_certificates.when_missing,
+            registry_today,
             xroad: XRoadSettings {
                 clients: xroad_clients,
                 fault_in_body_codes,

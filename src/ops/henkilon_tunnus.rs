@@ -53,6 +53,7 @@ pub fn apply(
     req: &Request,
     auth: &Authorised,
     registry: &Registry,
+    today: jiff::civil::Date,
 ) -> Result<Found, RegistryError> {
     let product: &Product = &auth.product;
     let Some((used, value)) = req.search_key() else {
@@ -89,7 +90,7 @@ pub fn apply(
     };
     let person = match person {
         Some(p) => {
-            let related = related(&p, registry)?;
+            let related = related(&p, registry, today)?;
             Some((p, related))
         }
         None => None,
@@ -132,7 +133,11 @@ fn echo(
 }
 
 /// Fetches the persons a person's relations name, for their names in the answer.
-fn related(p: &Person, registry: &Registry) -> Result<Related, RegistryError> {
+fn related(
+    p: &Person,
+    registry: &Registry,
+    today: jiff::civil::Date,
+) -> Result<Related, RegistryError> {
     let mut map = HashMap::new();
     let hetus = p
         .guardians
@@ -158,13 +163,17 @@ fn related(p: &Person, registry: &Registry) -> Result<Related, RegistryError> {
         }
     }
     let mut related = Related::new(map);
-    related.residents = residents(p, registry)?;
+    related.residents = residents(p, registry, today)?;
     Ok(related)
 }
 
 /// Who lives in the person's dwelling (ASUKASLKM2): everyone registered there, and those
-/// under 18 today (Finnish time). `None` when the person has no dwelling on record.
-fn residents(p: &Person, registry: &Registry) -> Result<Option<Residents>, RegistryError> {
+/// under 18 on the register's date (`today`). `None` when the person has no dwelling on record.
+fn residents(
+    p: &Person,
+    registry: &Registry,
+    today: jiff::civil::Date,
+) -> Result<Option<Residents>, RegistryError> {
     let Some(dwelling) = p
         .permanent_address
         .as_ref()
@@ -173,7 +182,6 @@ fn residents(p: &Person, registry: &Registry) -> Result<Option<Residents>, Regis
         return Ok(None);
     };
     let people = registry.residents_of(dwelling)?;
-    let today = crate::ops::helsinki_now().date();
     let minors = people
         .iter()
         .filter(|r| {

@@ -475,7 +475,9 @@ fn person_query(
         record.refused_because = Some("end-user certificate check".into());
         return Ok(refusal_document(&auth.product.name, code, None));
     }
-    let found = henkilon_tunnus::apply(&req, &auth, &app.registry).map_err(|e| e.to_string())?;
+    let today = app.settings().register_date();
+    let found =
+        henkilon_tunnus::apply(&req, &auth, &app.registry, today).map_err(|e| e.to_string())?;
     let withhold = found
         .person
         .as_ref()
