@@ -20,7 +20,8 @@
 //! - [`hakuxml`]: the typed search-criteria documents of the identification queries.
 //! - [`ops`]: the operations (one file each), their typed requests, the shared checks, the
 //!   dispatcher and the entries of the direct and X-Road interfaces.
-//! - [`access`]: organisations, certificates, service users, permitted products.
+//! - [`access`]: organisations, certificates, service users (argon2id), permits and
+//!   quotas, lockouts, idle users, end-user certificate checks, the `config check` report.
 //! - [`registry`]: the population: persons, buildings, dwellings, properties; code lists,
 //!   sled store, fixtures, the synthetic-population generator and its statistics.
 //! - [`ids`]: personal identity codes, SATU, VTJ-PRT, property and dwelling identifiers.
@@ -30,7 +31,7 @@
 //! - [`audit`]: the chained, durable audit log with group commit.
 //! - [`faults`]: fault injection rules and the reserved test identity codes.
 //! - [`metrics`]: in-process metrics (queries, latency, refused handshakes, lockouts,
-//!   quota refusals) and their Prometheus text.
+//!   quota refusals, injected faults, reloads) and their Prometheus text.
 //! - [`monitor`]: the plain-HTTP monitoring listener (`/metrics`, `/healthz`, `/readyz`).
 //! - [`admin`]: the auditors' HTTPS API under `/admin/audit/` (every read itself audited).
 //! - [`admin_client`]: the `audit` commands' side: the admin API over mutual TLS, or the
