@@ -2,7 +2,7 @@
 //! (format in `fixtures/README.md`), checked as a whole before anything is stored, so a bad
 //! file loads nothing. Relations are made to hold both ways here (a guardian lists the
 //! dependant and the dependant the guardian; a property its buildings; a dwelling its
-//! residents). The estate checks live in [`super::fixture_estate`].
+//! residents). The estate checks live in `registry::fixture_estate`.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
