@@ -97,6 +97,7 @@ pub fn main(args: &CannedArgs) -> anyhow::Result<()> {
                     Err(_) => continue,
                 },
             };
+            let _ = stream.set_nodelay(true); // as the emulator's server does
             let acceptor = acceptor.clone();
             let body = body.clone();
             tokio::spawn(async move {
