@@ -59,6 +59,11 @@ pub enum Command {
         #[command(subcommand)]
         command: PopulationCommand,
     },
+    /// Load-test a running server: person queries over mutual TLS, throughput and latency.
+    Loadtest(Box<crate::loadtest::LoadtestArgs>),
+    /// The canned-response server of `benches/compare.sh` (the stack's ceiling).
+    #[command(hide = true)]
+    CannedServer(Box<crate::canned::CannedArgs>),
     /// Regenerate the test PKI (test use only; overwrites the files).
     Certs {
         /// Folder to write into.
@@ -278,6 +283,8 @@ pub fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Population { command } => crate::registry::population_cli::run(command),
+        Command::Loadtest(args) => crate::loadtest::main(&args),
+        Command::CannedServer(args) => crate::canned::main(&args),
         Command::Certs { out } => {
             let written = crate::pki::generate_test_pki(&out, &Default::default())?;
             for p in written {

@@ -8,7 +8,8 @@
 //! before the answer leaves) → response bytes.
 //!
 //! Crate map, one job each:
-//! - [`cli`]: the command line (`serve`, `audit`, `config`, `products`, `population`, `certs`).
+//! - [`cli`]: the command line (`serve`, `audit`, `config`, `products`, `population`,
+//!   `loadtest`, `certs`).
 //! - [`cli_audit`]: the `audit` subcommands' options, output and exit codes.
 //! - [`config`]: the TOML file as written and the checked [`config::Settings`].
 //! - [`app`]: the running server's shared state; opens the store, imports fixtures.
@@ -27,6 +28,8 @@
 //! - [`ids`]: personal identity codes, SATU, VTJ-PRT, property and dwelling identifiers.
 //! - [`products`]: the catalogue of data groups, products (built-in and configured), their
 //!   generated response schemas, the response renderer.
+//! - [`canned`]: the canned-response server (hidden `canned-server`), the stack's ceiling
+//!   for `benches/compare.sh`.
 //! - [`codes`]: VTJ return codes and search-criterion codes with their texts.
 //! - [`audit`]: the chained, durable audit log with group commit.
 //! - [`faults`]: fault injection rules and the reserved test identity codes.
@@ -36,6 +39,7 @@
 //! - [`admin`]: the auditors' HTTPS API under `/admin/audit/` (every read itself audited).
 //! - [`admin_client`]: the `audit` commands' side: the admin API over mutual TLS, or the
 //!   store itself when no server holds it.
+//! - [`loadtest`]: the load harness (`loadtest`): mutual-TLS person queries, HDR latency.
 //! - [`pki`]: generation of the committed test PKI (never used at run time).
 
 #![forbid(unsafe_code)]
@@ -45,6 +49,7 @@ pub mod admin;
 pub mod admin_client;
 pub mod app;
 pub mod audit;
+pub mod canned;
 pub mod cli;
 pub mod cli_audit;
 pub mod codes;
@@ -52,6 +57,7 @@ pub mod config;
 pub mod faults;
 pub mod hakuxml;
 pub mod ids;
+pub mod loadtest;
 pub mod metrics;
 pub mod monitor;
 pub mod ops;

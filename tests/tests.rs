@@ -9,6 +9,7 @@ mod faults;
 mod golden;
 mod interop;
 mod limits;
+mod loadtest;
 mod monitoring;
 mod operations;
 mod permits;

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The emulator against the stack's ceiling (issue 9), in one run on one machine.
+#
+# Builds the release binary, starts the emulator (its own temporary store, the default
+# configuration with the organisation's quotas lifted, durable audit on, no monitoring
+# listener) and the canned-response server (same TLS settings, a body of the emulator's
+# answer size, no parsing, lookup or audit), runs the same `vtj-emulator loadtest` against
+# each, keep-alive and new-connection, then an open-loop run at half the emulator's
+# keep-alive maximum, and prints the ratios. Everything listens on 127.0.0.1 only.
+#
+# Usage: benches/compare.sh            (10 s per run, 8 connections)
+#        DURATION=30s CONNECTIONS=16 benches/compare.sh
+# Needs python3 (to read the JSON reports). The load generator shares the machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-8}
+EMULATOR_PORT=${EMULATOR_PORT:-18443}
+CANNED_PORT=${CANNED_PORT:-18444}
+
+cargo build --release --quiet --bin vtj-emulator
+BIN=${CARGO_TARGET_DIR:-target}/release/vtj-emulator
+
+TMP=$(mktemp -d)
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# The default configuration, quotas unlimited (0): a load test must not meet the 200/s limit.
+sed -e 's/^per_second = 200\b.*/per_second = 0/' -e 's/^per_day = 100000\b.*/per_day = 0/' \
+    config/default.toml >"$TMP/config.toml"
+grep -q '^per_second = 0' "$TMP/config.toml" && grep -q '^per_day = 0' "$TMP/config.toml" || {
+    echo "compare.sh: could not lift the quotas in config/default.toml" >&2
+    exit 1
+}
+
+"$BIN" serve --config "$TMP/config.toml" --data "$TMP/data" \
+    --listen "127.0.0.1:$EMULATOR_PORT" --monitor-listen off >"$TMP/emulator.log" 2>&1 &
+PIDS+=($!)
+
+load() { # TARGET_PORT OUT ARGS...
+    local port=$1 out=$2
+    shift 2
+    "$BIN" loadtest --target "https://127.0.0.1:$port" --json --quiet "$@" >"$out" || true
+}
+
+wait_for() { # PORT
+    for _ in $(seq 1 100); do
+        if "$BIN" loadtest --target "https://127.0.0.1:$1" --requests 1 --connections 1 \
+            --quiet --json >/dev/null 2>&1; then
+            return 0
+        fi
+        sleep 0.2
+    done
+    echo "compare.sh: nothing answers on 127.0.0.1:$1" >&2
+    cat "$TMP"/*.log >&2
+    exit 1
+}
+
+wait_for "$EMULATOR_PORT"
+# One pass over the fixture persons gives the emulator's mean PERUSSANOMA 3 answer size.
+load "$EMULATOR_PORT" "$TMP/size.json" --requests 27 --connections 1
+BODY=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(round(r["bytes_received"]/r["ok"]))' "$TMP/size.json")
+
+"$BIN" canned-server --listen "127.0.0.1:$CANNED_PORT" --body-size "$BODY" >"$TMP/canned.log" 2>&1 &
+PIDS+=($!)
+wait_for "$CANNED_PORT"
+
+echo "vtj-emulator vs canned-response ceiling: $DURATION per run, $CONNECTIONS connections, body $BODY bytes"
+echo "machine: $(nproc) cores, $(uname -sr)"
+for mode in keep-alive new-connection; do
+    flag=()
+    [ "$mode" = new-connection ] && flag=(--new-connection)
+    load "$EMULATOR_PORT" "$TMP/emulator-$mode.json" --duration "$DURATION" --connections "$CONNECTIONS" "${flag[@]}"
+    load "$CANNED_PORT" "$TMP/canned-$mode.json" --duration "$DURATION" --connections "$CONNECTIONS" "${flag[@]}"
+done
+# Open loop at half the emulator's keep-alive maximum: the latency a user sees under load.
+HALF=$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["throughput_rps"]/2))' "$TMP/emulator-keep-alive.json")
+load "$EMULATOR_PORT" "$TMP/emulator-half.json" --duration "$DURATION" --connections "$CONNECTIONS" --rate "$HALF"
+
+python3 - "$TMP" <<'PY'
+import json, sys, os
+d = sys.argv[1]
+def r(name):
+    return json.load(open(os.path.join(d, name + ".json")))
+def row(label, x):
+    l = x["latency_ms"]
+    print(f"{label:<28} {x['throughput_rps']:>9.0f}/s  p50 {l['p50']:>7.3f}  p99 {l['p99']:>7.3f}  "
+          f"p99.9 {l['p999']:>7.3f}  max {l['max']:>8.3f} ms  errors {x['errors']}")
+for mode in ("keep-alive", "new-connection"):
+    e, c = r("emulator-" + mode), r("canned-" + mode)
+    row(f"emulator {mode}", e)
+    row(f"canned   {mode}", c)
+    ratio = e["throughput_rps"] / c["throughput_rps"] if c["throughput_rps"] else float("nan")
+    print(f"  ratio emulator/canned ({mode}): {ratio:.2f}")
+h = r("emulator-half")
+row(f"emulator at {h['rate']:.0f}/s (open)", h)
+PY

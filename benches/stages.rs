@@ -1,0 +1,137 @@
+//! Per-stage costs of one person query (issue 9): the SOAP envelope parse of a
+//! `TeeHenkilonTunnusKysely`, the service user's authentication (argon2id on the first
+//! use, the remembered digest afterwards, and a wrong password), and the durable audit
+//! append through the real writer: one appender alone (every append waits for its own
+//! flush) and eight at once (one group commit serves them). Registry lookups and rendering
+//! per product have their own benches (`registry`, `render`); `audit` appends at volume.
+//!
+//! ```sh
+//! cargo bench --bench stages
+//! ```
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use vtj_emulator::config::Settings;
+use vtj_emulator::soap::envelope;
+
+fn query(hetu: &str) -> String {
+    vtj_emulator::loadtest::person_query("PERUSSANOMA 3", "demo", "demo", "bench", hetu)
+}
+
+fn parse(c: &mut Criterion) {
+    let body = query("020501A999T");
+    let framing = envelope::framing(
+        Some("text/xml; charset=utf-8"),
+        Some("\"http://tempuri.org/TeeHenkilonTunnusKysely\""),
+    )
+    .unwrap();
+    c.bench_function("stage/envelope parse (person query)", |b| {
+        b.iter(|| black_box(envelope::parse(black_box(body.as_bytes()), &framing).unwrap()))
+    });
+}
+
+fn authenticate(c: &mut Criterion) {
+    let settings = Settings::builtin().unwrap();
+    let org = settings.access.organisations()[0].clone();
+    // The first verification runs argon2id and is remembered; later ones compare digests.
+    assert!(org.authenticate("demo", "demo").is_some());
+    c.bench_function("stage/authenticate (remembered password)", |b| {
+        b.iter(|| {
+            black_box(
+                org.authenticate(black_box("demo"), black_box("demo"))
+                    .is_some(),
+            )
+        })
+    });
+    let mut slow = c.benchmark_group("stage/authenticate argon2id");
+    slow.sample_size(10);
+    slow.bench_function("first use (fresh configuration)", |b| {
+        b.iter_batched(
+            || Settings::builtin().unwrap().access.organisations()[0].clone(),
+            |o| black_box(o.authenticate("demo", "demo").is_some()),
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    slow.bench_function("wrong password", |b| {
+        b.iter(|| black_box(org.authenticate("demo", "wrong").is_none()))
+    });
+    slow.finish();
+}
+
+fn record(i: u64) -> vtj_emulator::audit::AuditRecord {
+    vtj_emulator::audit::AuditRecord {
+        seq: 0,
+        time: jiff::Timestamp::now().to_string(),
+        request_id: format!("bench-{i}"),
+        organisation: Some("demo".into()),
+        cert_sha256: format!("{:064x}", 7),
+        cert_subject: "CN=demo, O=Demo, C=FI".into(),
+        interface: "direct".into(),
+        xroad_client: None,
+        xroad_user_id: None,
+        operation: "TeeHenkilonTunnusKysely".into(),
+        kayttajatunnus: Some("demo".into()),
+        loppukayttaja: Some("bench".into()),
+        product: Some("PERUSSANOMA 3".into()),
+        search_key: Some(("Henkilotunnus".into(), "020501A999T".into())),
+        return_code: "0000".into(),
+        groups: [
+            "Henkilonnimi",
+            "VakinainenKotimainenLahiosoite",
+            "Kotikunta",
+        ]
+        .iter()
+        .map(|g| g.to_string())
+        .collect(),
+        non_disclosure_applied: false,
+        refused_because: None,
+        fault_injected: None,
+        duration_us: 900,
+        prev_sha256: String::new(),
+        response_sha256: format!("{:064x}", i),
+        filters: None,
+    }
+}
+
+fn audit_append(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = sled::open(dir.path().join("data")).unwrap();
+    let settings = vtj_emulator::audit::AuditSettings::builtin().unwrap();
+    let log = rt.block_on(async { vtj_emulator::audit::AuditLog::open(&db, &settings).unwrap() });
+    let mut i = 0u64;
+    let mut group = c.benchmark_group("stage/audit append, durable");
+    group.sample_size(20);
+    group.bench_function("one appender (a flush each)", |b| {
+        b.iter(|| {
+            i += 1;
+            rt.block_on(log.append(record(i))).unwrap()
+        })
+    });
+    group.bench_function("8 concurrent appenders (per 8 records)", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let tasks: Vec<_> = (0..8)
+                    .map(|_| {
+                        i += 1;
+                        let log = log.clone();
+                        let r = record(i);
+                        tokio::spawn(async move { log.append(r).await.unwrap() })
+                    })
+                    .collect();
+                for t in tasks {
+                    t.await.unwrap();
+                }
+            })
+        })
+    });
+    group.finish();
+    rt.block_on(log.close());
+}
+
+criterion_group!(benches, parse, authenticate, audit_append);
+criterion_main!(benches);

@@ -1,0 +1,725 @@
+//! The load harness (`vtj-emulator loadtest`): person queries over mutual TLS against a
+//! running emulator (or any server answering the direct interface), on N connections with
+//! keep-alive or a new TLS connection per request, at full speed (closed loop) or at a
+//! fixed rate (open loop, latency measured from each request's intended send time so a
+//! stalled server is not hidden by coordinated omission). It reports throughput and latency
+//! percentiles from an HDR histogram as text or JSON.
+//!
+//! It is a client only: it never touches the store, the configuration or the server's
+//! state. It always stops by itself (a request count or a duration bounds every run) and
+//! refuses non-loopback targets unless `--allow-remote` is given.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use serde::Serialize;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+/// The bundled fixture persons: their identity codes are the default query subjects.
+const FIXTURE_PERSONS: &str = include_str!("../fixtures/persons.toml");
+
+/// Latencies above this are clamped into the histogram's top bucket.
+const MAX_LATENCY_US: u64 = 60_000_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("bad target {0:?}: expected https://HOST:PORT[/PATH]")]
+    Target(String),
+    #[error("cannot resolve {host}: {reason}")]
+    Resolve { host: String, reason: String },
+    #[error(
+        "target {0} is not a loopback address; a load test against another machine needs --allow-remote"
+    )]
+    NotLoopback(SocketAddr),
+    #[error("TLS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
+    #[error("bad duration {0:?}: expected e.g. 10s, 500ms, 2m or a number of seconds")]
+    Duration(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The command's options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LoadtestArgs {
+    /// The server's base URL (the direct interface's path is added unless one is given).
+    #[arg(long, default_value = "https://127.0.0.1:8443")]
+    pub target: String,
+    /// The CA that signed the server's certificate.
+    #[arg(long, default_value = "certs/ca.pem")]
+    pub ca: PathBuf,
+    /// The client certificate (PEM).
+    #[arg(long, default_value = "certs/clients/demo.pem")]
+    pub cert: PathBuf,
+    /// The client certificate's key (PEM).
+    #[arg(long, default_value = "certs/clients/demo-key.pem")]
+    pub key: PathBuf,
+    /// Name checked against the server certificate (default: the target's host).
+    #[arg(long)]
+    pub server_name: Option<String>,
+    /// Concurrent connections (each carries one request at a time).
+    #[arg(long, default_value_t = 4)]
+    pub connections: usize,
+    /// Open a new TLS connection (full mutual-TLS handshake) for every request.
+    #[arg(long)]
+    pub new_connection: bool,
+    /// Fixed rate in requests per second (open loop); without it, full speed.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// How long to run, e.g. 10s, 500ms, 2m (default 10s unless --requests is given).
+    #[arg(long)]
+    pub duration: Option<String>,
+    /// How many requests to send in all.
+    #[arg(long)]
+    pub requests: Option<u64>,
+    /// Identity codes to query, one a line (default: the bundled fixture persons).
+    #[arg(long, value_name = "FILE")]
+    pub hetu_file: Option<PathBuf>,
+    /// Product to query (repeatable; requests cycle through them).
+    #[arg(long = "product", default_values_t = vec!["PERUSSANOMA 3".to_string()])]
+    pub products: Vec<String>,
+    /// Service user (Kayttajatunnus).
+    #[arg(long, default_value = "demo")]
+    pub user: String,
+    /// The service user's password (a test credential; never use a real one here).
+    #[arg(long, default_value = "demo")]
+    pub password: String,
+    /// End user (Loppukayttaja) recorded in the audit trail.
+    #[arg(long, default_value = "loadtest")]
+    pub end_user: String,
+    /// Print the report as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Permit a target that is not a loopback address.
+    #[arg(long)]
+    pub allow_remote: bool,
+}
+
+/// Latency percentiles in milliseconds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Latency {
+    pub min: f64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub target: String,
+    pub connections: usize,
+    /// `keep-alive` or `new-connection`.
+    pub mode: &'static str,
+    /// The fixed rate asked for (open loop), or null for full speed.
+    pub rate: Option<f64>,
+    pub persons: usize,
+    pub products: Vec<String>,
+    /// Wall-clock seconds from the first request to the last answer.
+    pub elapsed_s: f64,
+    /// Requests sent (answered or failed).
+    pub requests: u64,
+    /// Answers with HTTP 200.
+    pub ok: u64,
+    /// Transport failures and answers other than HTTP 200.
+    pub errors: u64,
+    /// Up to five distinct error descriptions.
+    pub error_samples: Vec<String>,
+    /// Successful answers per second.
+    pub throughput_rps: f64,
+    /// Response body bytes received.
+    pub bytes_received: u64,
+    /// Latency of successful requests (from the intended send time in open loop).
+    pub latency_ms: Latency,
+}
+
+impl Report {
+    pub fn text(&self) -> String {
+        let l = &self.latency_ms;
+        let rate = match self.rate {
+            Some(r) => format!("fixed rate {r}/s (open loop)"),
+            None => "full speed (closed loop)".to_string(),
+        };
+        let mut s = format!(
+            "target      {}\nload        {} connection(s), {}, {}\nqueries     {} person(s) × {}\n\
+             requests    {} in {:.2} s: {} ok, {} errors\nthroughput  {:.1} requests/s ({:.1} KiB/s received)\n\
+             latency ms  min {:.3}  mean {:.3}  p50 {:.3}  p90 {:.3}  p99 {:.3}  p99.9 {:.3}  max {:.3}\n",
+            self.target,
+            self.connections,
+            self.mode,
+            rate,
+            self.persons,
+            self.products.join(", "),
+            self.requests,
+            self.elapsed_s,
+            self.ok,
+            self.errors,
+            self.throughput_rps,
+            self.bytes_received as f64 / 1024.0 / self.elapsed_s.max(1e-9),
+            l.min,
+            l.mean,
+            l.p50,
+            l.p90,
+            l.p99,
+            l.p999,
+            l.max
+        );
+        for e in &self.error_samples {
+            s.push_str(&format!("error       {e}\n"));
+        }
+        s
+    }
+}
+
+/// A checked plan: everything the run needs, read and resolved.
+pub struct Plan {
+    pub target: String,
+    pub addr: SocketAddr,
+    pub path: String,
+    pub host_header: String,
+    pub server_name: rustls::pki_types::ServerName<'static>,
+    pub tls: Arc<rustls::ClientConfig>,
+    pub connections: usize,
+    pub new_connection: bool,
+    pub rate: Option<f64>,
+    pub duration: Option<Duration>,
+    pub requests: Option<u64>,
+    pub hetus: Vec<String>,
+    pub products: Vec<String>,
+    /// One prepared request body per (person, product) pair: index `i` uses
+    /// `bodies[i % bodies.len()]`.
+    pub bodies: Vec<Bytes>,
+    pub progress: bool,
+}
+
+fn read(path: &PathBuf) -> Result<String, LoadError> {
+    std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Parses `10s`, `500ms`, `2m`, `1h` or a plain number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, LoadError> {
+    let bad = || LoadError::Duration(s.to_string());
+    let t = s.trim();
+    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else if let Some(n) = t.strip_suffix('h') {
+        (n, 3600.0)
+    } else {
+        (t, 1.0)
+    };
+    let v: f64 = num.trim().parse().map_err(|_| bad())?;
+    if !v.is_finite() || v <= 0.0 {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs_f64(v * scale))
+}
+
+/// The identity codes of the bundled fixture persons.
+pub fn fixture_hetus() -> Vec<String> {
+    let value: toml::Value = match toml::from_str(FIXTURE_PERSONS) {
+        Ok(v) => v,
+        Err(_) => return Vec::new(),
+    };
+    value
+        .get("person")
+        .and_then(|p| p.as_array())
+        .map(|persons| {
+            persons
+                .iter()
+                .filter_map(|p| p.get("hetu").and_then(|h| h.as_str()).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A direct-interface `TeeHenkilonTunnusKysely` (SOAP 1.1).
+pub fn person_query(
+    product: &str,
+    user: &str,
+    password: &str,
+    end_user: &str,
+    hetu: &str,
+) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><TeeHenkilonTunnusKysely xmlns="http://tempuri.org/"><SoSoNimi>{}</SoSoNimi><Kayttajatunnus>{}</Kayttajatunnus><Salasana>{}</Salasana><Loppukayttaja>{}</Loppukayttaja><Henkilotunnus>{}</Henkilotunnus></TeeHenkilonTunnusKysely></soap:Body></soap:Envelope>"#,
+        escape(product),
+        escape(user),
+        escape(password),
+        escape(end_user),
+        escape(hetu)
+    )
+}
+
+impl Plan {
+    /// Reads the files, resolves the target and prepares the request bodies.
+    pub async fn from_args(a: &LoadtestArgs) -> Result<Plan, LoadError> {
+        let rest = a
+            .target
+            .strip_prefix("https://")
+            .ok_or_else(|| LoadError::Target(a.target.clone()))?;
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        let path = if path.is_empty() || path == "/" {
+            crate::server::SOSO_PATH.to_string()
+        } else {
+            path.to_string()
+        };
+        let uri: hyper::http::uri::Authority = authority
+            .parse()
+            .map_err(|_| LoadError::Target(a.target.clone()))?;
+        let host = uri.host().trim_start_matches('[').trim_end_matches(']');
+        let port = uri.port_u16().unwrap_or(443);
+        let addr = tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|e| LoadError::Resolve {
+                host: host.to_string(),
+                reason: e.to_string(),
+            })?
+            .next()
+            .ok_or_else(|| LoadError::Resolve {
+                host: host.to_string(),
+                reason: "no address".to_string(),
+            })?;
+        if !a.allow_remote && !addr.ip().is_loopback() {
+            return Err(LoadError::NotLoopback(addr));
+        }
+        let server_name = crate::tls::server_name(a.server_name.as_deref().unwrap_or(host))?;
+        let ca = read(&a.ca)?;
+        let cert = read(&a.cert)?;
+        let key = read(&a.key)?;
+        let tls = crate::tls::client_config(&ca, Some((&cert, &key)))?;
+        let hetus: Vec<String> = match &a.hetu_file {
+            Some(f) => read(f)?
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_string)
+                .collect(),
+            None => fixture_hetus(),
+        };
+        if hetus.is_empty() {
+            return Err(LoadError::Invalid("no identity codes to query".into()));
+        }
+        if a.products.is_empty() {
+            return Err(LoadError::Invalid("no product to query".into()));
+        }
+        if a.connections == 0 {
+            return Err(LoadError::Invalid(
+                "--connections must be at least 1".into(),
+            ));
+        }
+        if let Some(r) = a.rate
+            && !(r.is_finite() && r > 0.0)
+        {
+            return Err(LoadError::Invalid(
+                "--rate must be a positive number".into(),
+            ));
+        }
+        if a.requests == Some(0) {
+            return Err(LoadError::Invalid("--requests must be at least 1".into()));
+        }
+        let duration = match (&a.duration, a.requests) {
+            (Some(d), _) => Some(parse_duration(d)?),
+            (None, Some(_)) => None,
+            (None, None) => Some(Duration::from_secs(10)),
+        };
+        // Persons vary fastest; products change once per pass over the persons.
+        let mut bodies = Vec::with_capacity(hetus.len() * a.products.len());
+        for product in &a.products {
+            for hetu in &hetus {
+                bodies.push(Bytes::from(person_query(
+                    product,
+                    &a.user,
+                    &a.password,
+                    &a.end_user,
+                    hetu,
+                )));
+            }
+        }
+        Ok(Plan {
+            target: format!("https://{authority}{path}"),
+            addr,
+            path,
+            host_header: authority.to_string(),
+            server_name,
+            tls: Arc::new(tls),
+            connections: a.connections,
+            new_connection: a.new_connection,
+            rate: a.rate,
+            duration,
+            requests: a.requests,
+            hetus,
+            products: a.products.clone(),
+            bodies,
+            progress: !a.quiet,
+        })
+    }
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+async fn connect(plan: &Plan) -> Result<Sender, String> {
+    let tcp = TcpStream::connect(plan.addr)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let _ = tcp.set_nodelay(true);
+    let tls = TlsConnector::from(plan.tls.clone())
+        .connect(plan.server_name.clone(), tcp)
+        .await
+        .map_err(|e| format!("TLS handshake: {e}"))?;
+    let (sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
+        .await
+        .map_err(|e| format!("HTTP handshake: {e}"))?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(sender)
+}
+
+/// Sends one request on `sender`; the body's length on HTTP 200.
+async fn send(plan: &Plan, sender: &mut Sender, body: Bytes) -> Result<u64, String> {
+    sender
+        .ready()
+        .await
+        .map_err(|e| format!("connection: {e}"))?;
+    let req = hyper::Request::builder()
+        .method("POST")
+        .uri(plan.path.as_str())
+        .header("host", plan.host_header.as_str())
+        .header("content-type", "text/xml; charset=utf-8")
+        .header(
+            "soapaction",
+            "\"http://tempuri.org/TeeHenkilonTunnusKysely\"",
+        )
+        .body(Full::new(body))
+        .map_err(|e| e.to_string())?;
+    let resp = sender
+        .send_request(req)
+        .await
+        .map_err(|e| format!("request: {e}"))?;
+    let status = resp.status();
+    let bytes = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| format!("body: {e}"))?
+        .to_bytes();
+    if status != hyper::StatusCode::OK {
+        return Err(format!("HTTP {}", status.as_u16()));
+    }
+    Ok(bytes.len() as u64)
+}
+
+/// What one connection task measured.
+struct Tally {
+    hist: Histogram<u64>,
+    ok: u64,
+    errors: u64,
+    bytes: u64,
+    samples: Vec<String>,
+}
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, MAX_LATENCY_US, 3).expect("valid histogram bounds")
+}
+
+struct Shared {
+    next: AtomicU64,
+    done: AtomicU64,
+    start: Instant,
+    deadline: Option<Instant>,
+}
+
+async fn worker(plan: Arc<Plan>, shared: Arc<Shared>) -> Tally {
+    let mut t = Tally {
+        hist: histogram(),
+        ok: 0,
+        errors: 0,
+        bytes: 0,
+        samples: Vec::new(),
+    };
+    let mut kept: Option<Sender> = None;
+    loop {
+        let i = shared.next.fetch_add(1, Ordering::Relaxed);
+        if plan.requests.is_some_and(|n| i >= n) {
+            break;
+        }
+        // In open loop the request has an intended send time; latency starts there.
+        let intended = match plan.rate {
+            Some(r) => {
+                let at = shared.start + Duration::from_secs_f64(i as f64 / r);
+                if shared.deadline.is_some_and(|d| at >= d) {
+                    break;
+                }
+                tokio::time::sleep_until(at.into()).await;
+                at
+            }
+            None => {
+                let now = Instant::now();
+                if shared.deadline.is_some_and(|d| now >= d) {
+                    break;
+                }
+                now
+            }
+        };
+        let body = plan.bodies[(i % plan.bodies.len() as u64) as usize].clone();
+        let result = async {
+            let mut sender = match kept.take() {
+                Some(s) if !plan.new_connection && !s.is_closed() => s,
+                _ => connect(&plan).await?,
+            };
+            let n = send(&plan, &mut sender, body).await?;
+            if !plan.new_connection {
+                kept = Some(sender);
+            }
+            Ok::<u64, String>(n)
+        }
+        .await;
+        let elapsed = intended.elapsed().as_micros() as u64;
+        match result {
+            Ok(n) => {
+                t.ok += 1;
+                t.bytes += n;
+                let _ = t.hist.record(elapsed.clamp(1, MAX_LATENCY_US));
+            }
+            Err(e) => {
+                t.errors += 1;
+                if t.samples.len() < 5 && !t.samples.contains(&e) {
+                    t.samples.push(e);
+                }
+            }
+        }
+        shared.done.fetch_add(1, Ordering::Relaxed);
+    }
+    t
+}
+
+fn ms(us: u64) -> f64 {
+    us as f64 / 1000.0
+}
+
+/// Runs the plan to its end and reports.
+pub async fn run(plan: Plan) -> Report {
+    let plan = Arc::new(plan);
+    let start = Instant::now();
+    let shared = Arc::new(Shared {
+        next: AtomicU64::new(0),
+        done: AtomicU64::new(0),
+        start,
+        deadline: plan.duration.map(|d| start + d),
+    });
+    let bar = plan.progress.then(|| progress_bar(&plan));
+    let ticker = bar.clone().map(|bar| {
+        let shared = shared.clone();
+        let plan = plan.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                let done = shared.done.load(Ordering::Relaxed);
+                match plan.requests {
+                    Some(_) => bar.set_position(done),
+                    None => bar.set_position(shared.start.elapsed().as_millis() as u64),
+                }
+                let secs = shared.start.elapsed().as_secs_f64().max(1e-9);
+                bar.set_message(format!("{done} requests, {:.0}/s", done as f64 / secs));
+            }
+        })
+    });
+    let tasks: Vec<_> = (0..plan.connections)
+        .map(|_| tokio::spawn(worker(plan.clone(), shared.clone())))
+        .collect();
+    let mut all = Tally {
+        hist: histogram(),
+        ok: 0,
+        errors: 0,
+        bytes: 0,
+        samples: Vec::new(),
+    };
+    for task in tasks {
+        match task.await {
+            Ok(t) => {
+                let _ = all.hist.add(&t.hist);
+                all.ok += t.ok;
+                all.errors += t.errors;
+                all.bytes += t.bytes;
+                for s in t.samples {
+                    if all.samples.len() < 5 && !all.samples.contains(&s) {
+                        all.samples.push(s);
+                    }
+                }
+            }
+            Err(e) => {
+                all.errors += 1;
+                all.samples.push(format!("worker failed: {e}"));
+            }
+        }
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    if let Some(t) = ticker {
+        t.abort();
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let h = &all.hist;
+    let empty = h.is_empty();
+    let q = |p: f64| {
+        if empty {
+            0.0
+        } else {
+            ms(h.value_at_quantile(p))
+        }
+    };
+    Report {
+        target: plan.target.clone(),
+        connections: plan.connections,
+        mode: if plan.new_connection {
+            "new-connection"
+        } else {
+            "keep-alive"
+        },
+        rate: plan.rate,
+        persons: plan.hetus.len(),
+        products: plan.products.clone(),
+        elapsed_s: elapsed,
+        requests: all.ok + all.errors,
+        ok: all.ok,
+        errors: all.errors,
+        error_samples: all.samples,
+        throughput_rps: all.ok as f64 / elapsed.max(1e-9),
+        bytes_received: all.bytes,
+        latency_ms: Latency {
+            min: if empty { 0.0 } else { ms(h.min()) },
+            mean: if empty { 0.0 } else { h.mean() / 1000.0 },
+            p50: q(0.5),
+            p90: q(0.9),
+            p99: q(0.99),
+            p999: q(0.999),
+            max: if empty { 0.0 } else { ms(h.max()) },
+        },
+    }
+}
+
+fn progress_bar(plan: &Plan) -> indicatif::ProgressBar {
+    let len = match (plan.requests, plan.duration) {
+        (Some(n), _) => n,
+        (None, Some(d)) => d.as_millis() as u64,
+        (None, None) => 0,
+    };
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(len),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {percent:>3}% {msg}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// The command: builds the plan, runs it on its own runtime, prints the report. Fails
+/// (exit status 1) when any request failed, so a script notices.
+pub fn main(args: &LoadtestArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let report = runtime.block_on(async {
+        let plan = Plan::from_args(args).await?;
+        Ok::<Report, LoadError>(run(plan).await)
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.text());
+    }
+    anyhow::ensure!(
+        report.errors == 0,
+        "{} of {} requests failed",
+        report.errors,
+        report.requests
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("10s").unwrap(), Duration::from_secs(10));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn the_fixture_persons_are_the_default_subjects() {
+        let hetus = fixture_hetus();
+        assert!(hetus.len() >= 20, "{hetus:?}");
+        assert!(hetus.contains(&"020501A999T".to_string()));
+    }
+
+    #[tokio::test]
+    async fn a_remote_target_is_refused_without_allow_remote() {
+        let args = LoadtestArgs {
+            target: "https://192.0.2.1:8443".into(),
+            ca: "certs/ca.pem".into(),
+            cert: "certs/clients/demo.pem".into(),
+            key: "certs/clients/demo-key.pem".into(),
+            server_name: None,
+            connections: 1,
+            new_connection: false,
+            rate: None,
+            duration: None,
+            requests: Some(1),
+            hetu_file: None,
+            products: vec!["PERUSSANOMA 3".into()],
+            user: "demo".into(),
+            password: "demo".into(),
+            end_user: "x".into(),
+            json: false,
+            quiet: true,
+            allow_remote: false,
+        };
+        match Plan::from_args(&args).await {
+            Err(LoadError::NotLoopback(_)) => {}
+            Err(e) => panic!("unexpected error {e}"),
+            Ok(_) => panic!("a remote target was accepted"),
+        }
+    }
+}

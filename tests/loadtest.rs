@@ -1,0 +1,155 @@
+//! The load harness (`vtj-emulator loadtest`) against an in-process server: it sends the
+//! requests it is asked for, over mutual TLS, and its JSON report counts them. Behaviour
+//! only: no timing is asserted.
+
+use crate::util::{TestServer, repo};
+
+/// The default configuration with the organisation's quotas lifted, as a load test needs.
+pub fn unlimited_settings(dir: &tempfile::TempDir) -> vtj_emulator::config::Settings {
+    let text = crate::util::read("config/default.toml");
+    assert!(text.contains("per_second = 200") && text.contains("per_day = 100000"));
+    let text = text
+        .replace("per_second = 200", "per_second = 0")
+        .replace("per_day = 100000", "per_day = 0");
+    let mut s = vtj_emulator::config::Settings::from_toml(&text, "unlimited", None).unwrap();
+    s.data_dir = dir.path().join("data");
+    s
+}
+
+async fn loadtest(args: Vec<String>) -> (std::process::ExitStatus, String, String) {
+    tokio::task::spawn_blocking(move || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_vtj-emulator"))
+            .current_dir(repo())
+            .arg("loadtest")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    })
+    .await
+    .unwrap()
+}
+
+fn args(server: &TestServer, extra: &[&str]) -> Vec<String> {
+    let mut a = vec![
+        "--target".to_string(),
+        format!("https://127.0.0.1:{}", server.addr.port()),
+        "--json".to_string(),
+        "--quiet".to_string(),
+    ];
+    a.extend(extra.iter().map(|s| s.to_string()));
+    a
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loadtest_sends_the_requests_asked_for_and_reports_percentiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(unlimited_settings(&dir), dir).await;
+    let (status, out, err) = loadtest(args(
+        &server,
+        &[
+            "--requests",
+            "50",
+            "--connections",
+            "2",
+            "--product",
+            "PERUSSANOMA 3",
+        ],
+    ))
+    .await;
+    assert!(status.success(), "{err}\n{out}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(r["requests"], 50, "{out}");
+    assert_eq!(r["ok"], 50, "{out}");
+    assert_eq!(r["errors"], 0, "{out}");
+    assert_eq!(r["mode"], "keep-alive");
+    assert_eq!(
+        r["persons"], 27,
+        "the fixture persons are the default subjects"
+    );
+    let l = &r["latency_ms"];
+    for p in ["p50", "p90", "p99", "p999", "max"] {
+        assert!(l[p].as_f64().unwrap() > 0.0, "{p} missing in {out}");
+    }
+    assert!(l["p50"].as_f64() <= l["p99"].as_f64() && l["p99"].as_f64() <= l["max"].as_f64());
+    assert!(r["bytes_received"].as_u64().unwrap() > 50 * 500, "{out}");
+    // Every request reached the audit trail: the server did its whole work.
+    let records = server.app.audit.stats().records;
+    assert!(records >= 50, "{records} audit records");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loadtest_opens_a_connection_per_request_at_a_fixed_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(unlimited_settings(&dir), dir).await;
+    let (status, out, err) = loadtest(args(
+        &server,
+        &[
+            "--requests",
+            "12",
+            "--connections",
+            "2",
+            "--new-connection",
+            "--rate",
+            "100",
+        ],
+    ))
+    .await;
+    assert!(status.success(), "{err}\n{out}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["requests"], 12, "{out}");
+    assert_eq!(r["errors"], 0, "{out}");
+    assert_eq!(r["mode"], "new-connection");
+    assert_eq!(r["rate"], 100.0);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loadtest_counts_http_errors_and_exits_with_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(unlimited_settings(&dir), dir).await;
+    let target = format!("https://127.0.0.1:{}/no/such/path", server.addr.port());
+    let (status, out, err) = loadtest(vec![
+        "--target".into(),
+        target,
+        "--json".into(),
+        "--quiet".into(),
+        "--requests".into(),
+        "3".into(),
+        "--connections".into(),
+        "1".into(),
+    ])
+    .await;
+    assert!(!status.success(), "{out}");
+    assert!(err.contains("3 of 3 requests failed"), "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["requests"], 3, "{out}");
+    assert_eq!(r["ok"], 0, "{out}");
+    assert_eq!(r["errors"], 3, "{out}");
+    assert!(
+        r["error_samples"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("HTTP 4"),
+        "{out}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn loadtest_refuses_a_remote_target() {
+    let (status, _, err) = loadtest(vec![
+        "--target".into(),
+        "https://192.0.2.1:8443".into(),
+        "--requests".into(),
+        "1".into(),
+    ])
+    .await;
+    assert!(!status.success());
+    assert!(err.contains("not a loopback address"), "{err}");
+}
