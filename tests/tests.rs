@@ -7,6 +7,7 @@ mod certificates;
 mod deploy;
 mod faults;
 mod golden;
+mod identification;
 mod interop;
 mod limits;
 mod monitoring;

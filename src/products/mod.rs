@@ -23,6 +23,12 @@ use template::Node;
 pub enum Criterion {
     Henkilotunnus,
     SahkoinenAsiointitunnus,
+    /// The identification search's criteria (`TeeHenkilonTunnistusKysely`): echoed by
+    /// every product that answers it, never part of a product's own list ([`Self::ALL`]).
+    Sukunimi,
+    Etunimet,
+    Syntymaaika,
+    Kuntanumero,
 }
 
 impl Criterion {
@@ -32,6 +38,10 @@ impl Criterion {
         match self {
             Criterion::Henkilotunnus => "Henkilotunnus",
             Criterion::SahkoinenAsiointitunnus => "SahkoinenAsiointitunnus",
+            Criterion::Sukunimi => "Sukunimi",
+            Criterion::Etunimet => "Etunimet",
+            Criterion::Syntymaaika => "Syntymaaika",
+            Criterion::Kuntanumero => "Kuntanumero",
         }
     }
 

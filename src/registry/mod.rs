@@ -8,6 +8,7 @@ pub(crate) mod fixture_estate;
 pub mod fixtures;
 pub mod generate;
 pub mod model;
+pub mod name_index;
 mod names;
 pub mod population_cli;
 mod rng;

@@ -2,6 +2,8 @@
 //! index trees from passive identity codes and SATUs to the active code; buildings keyed by
 //! VTJ-PRT, dwellings keyed by their 16-character identifier (so a building's dwellings are
 //! one prefix scan) and properties keyed by their canonical identifier. Values are JSON.
+//! The identification index files each person under normalised surname and birth date
+//! ([`crate::registry::name_index`]); [`Registry::put`] and [`BulkWriter`] keep it in step.
 //! Nothing here is loaded whole into memory; every lookup is a point read or a prefix scan.
 //! Bulk loading goes through [`BulkWriter`] (batched writes); this file must not decide
 //! what is stored, only how.
@@ -12,6 +14,7 @@ use serde::de::DeserializeOwned;
 use crate::ids::{DwellingId, Hetu, PropertyId, Prt, Satu};
 use crate::registry::estate::{Building, Dwelling, Property};
 use crate::registry::model::Person;
+use crate::registry::name_index;
 
 const PERSONS: &str = "registry.persons";
 const PASSIVE: &str = "registry.passive_hetu";
@@ -19,6 +22,7 @@ const SATU: &str = "registry.satu";
 const BUILDINGS: &str = "registry.buildings";
 const DWELLINGS: &str = "registry.dwellings";
 const PROPERTIES: &str = "registry.properties";
+const NAMES: &str = "registry.name_index";
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
@@ -52,6 +56,8 @@ pub struct Registry {
     buildings: sled::Tree,
     dwellings: sled::Tree,
     properties: sled::Tree,
+    /// Identification index: [`name_index::key`] → nothing.
+    names: sled::Tree,
 }
 
 /// The stored form of a record.
@@ -75,6 +81,7 @@ impl Registry {
             buildings: db.open_tree(BUILDINGS)?,
             dwellings: db.open_tree(DWELLINGS)?,
             properties: db.open_tree(PROPERTIES)?,
+            names: db.open_tree(NAMES)?,
         })
     }
 
@@ -82,7 +89,11 @@ impl Registry {
     pub fn put(&self, person: &Person) -> Result<(), RegistryError> {
         let bytes = encode(person);
         let key = person.hetu.as_str().as_bytes();
-        self.persons.insert(key, bytes)?;
+        if let Some(old) = self.persons.insert(key, bytes)? {
+            let old: Person = decode(key, &old)?;
+            self.names.remove(name_index::key(&old))?;
+        }
+        self.names.insert(name_index::key(person), &[])?;
         for old in &person.passive_hetus {
             self.passive.insert(old.as_str().as_bytes(), key)?;
         }
@@ -275,6 +286,27 @@ impl Registry {
         )
     }
 
+    /// The persons filed under this surname and birth date (normalised, see
+    /// [`name_index`]): one prefix read of the identification index.
+    pub fn by_surname_and_birth(
+        &self,
+        surname: &str,
+        birth: jiff::civil::Date,
+    ) -> Result<Vec<Person>, RegistryError> {
+        let prefix = name_index::prefix(surname, birth);
+        self.names
+            .scan_prefix(&prefix)
+            .keys()
+            .map(|k| {
+                let k = k?;
+                let hetu = &k[prefix.len()..];
+                self.get_raw(hetu)?.ok_or_else(|| {
+                    RegistryError::DanglingIndex(String::from_utf8_lossy(hetu).into())
+                })
+            })
+            .collect()
+    }
+
     /// Number of persons stored.
     pub fn len(&self) -> usize {
         self.persons.len()
@@ -289,8 +321,8 @@ impl Registry {
 /// every [`BulkWriter::BATCH`] records and on [`BulkWriter::finish`].
 pub struct BulkWriter<'a> {
     registry: &'a Registry,
-    /// persons, passive, satu, buildings, dwellings, properties
-    batches: [sled::Batch; 6],
+    /// persons, passive, satu, buildings, dwellings, properties, names
+    batches: [sled::Batch; 7],
     pending: usize,
 }
 
@@ -314,6 +346,7 @@ impl BulkWriter<'_> {
         if let Some(satu) = &p.satu {
             self.add(2, satu.as_str().as_bytes(), key.to_vec())?;
         }
+        self.add(6, &name_index::key(p), Vec::new())?;
         self.add(0, key, encode(p))
     }
 
@@ -338,6 +371,7 @@ impl BulkWriter<'_> {
             &r.buildings,
             &r.dwellings,
             &r.properties,
+            &r.names,
         ];
         for (tree, batch) in trees.into_iter().zip(self.batches.iter_mut()) {
             tree.apply_batch(std::mem::take(batch))?;
