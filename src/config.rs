@@ -169,6 +169,8 @@ pub struct RawPermit {
     pub identification: bool,
     #[serde(default)]
     pub extraction: bool,
+    #[serde(default)]
+    pub residents: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -494,10 +496,13 @@ impl Settings {
             }
             let mut permitted = Vec::new();
             for p in &o.products {
-                let Some(product) = products.get(p) else {
+                let name = products.get(p).map(|x| normalise(&x.name));
+                let Some(name) =
+                    name.or_else(|| crate::products::estate::get(p).map(|x| x.name.clone()))
+                else {
                     return Err(bad(format!("product {p:?} does not exist")));
                 };
-                permitted.push(normalise(&product.name));
+                permitted.push(name);
             }
             let known_ops = |list: &Vec<String>| -> Result<Vec<String>, ConfigError> {
                 list.iter()
@@ -610,6 +615,7 @@ impl Settings {
                     deceased: o.permit.deceased,
                     identification: o.permit.identification,
                     extraction: o.permit.extraction,
+                    residents: o.permit.residents,
                 },
                 quota: Quota {
                     per_second: nonzero(o.quota.per_second),

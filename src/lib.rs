@@ -25,7 +25,8 @@
 //!   sled store, fixtures, the synthetic-population generator and its statistics.
 //! - [`ids`]: personal identity codes, SATU, VTJ-PRT, property and dwelling identifiers.
 //! - [`products`]: the catalogue of data groups, products (built-in and configured), their
-//!   generated response schemas, the response renderer.
+//!   generated response schemas, the response renderer; the building products and the
+//!   building and property documents.
 //! - [`codes`]: VTJ return codes and search-criterion codes with their texts.
 //! - [`audit`]: the chained, durable audit log with group commit.
 //! - [`faults`]: fault injection rules and the reserved test identity codes.

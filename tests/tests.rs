@@ -3,6 +3,7 @@
 mod audit;
 mod audit_admin;
 mod audit_crash;
+mod buildings;
 mod certificates;
 mod deploy;
 mod faults;

@@ -50,6 +50,8 @@ pub struct Permit {
     pub identification: bool,
     /// May run extraction queries.
     pub extraction: bool,
+    /// May see the residents' identity codes of dwellings in building answers.
+    pub residents: bool,
 }
 
 /// A service user of an organisation.

@@ -23,6 +23,7 @@ const BUILDINGS: &str = "registry.buildings";
 const DWELLINGS: &str = "registry.dwellings";
 const PROPERTIES: &str = "registry.properties";
 const NAMES: &str = "registry.name_index";
+const OLD_PRT: &str = "registry.building_old_id";
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
@@ -58,6 +59,8 @@ pub struct Registry {
     properties: sled::Tree,
     /// Identification index: [`name_index::key`] → nothing.
     names: sled::Tree,
+    /// Old building identifier → VTJ-PRT.
+    old_prt: sled::Tree,
 }
 
 /// The stored form of a record.
@@ -82,6 +85,7 @@ impl Registry {
             dwellings: db.open_tree(DWELLINGS)?,
             properties: db.open_tree(PROPERTIES)?,
             names: db.open_tree(NAMES)?,
+            old_prt: db.open_tree(OLD_PRT)?,
         })
     }
 
@@ -107,6 +111,10 @@ impl Registry {
     pub fn put_building(&self, b: &Building) -> Result<(), RegistryError> {
         self.buildings
             .insert(b.prt.as_str().as_bytes(), encode(b))?;
+        if let Some(old) = &b.old_id {
+            self.old_prt
+                .insert(old.as_bytes(), b.prt.as_str().as_bytes())?;
+        }
         Ok(())
     }
 
@@ -126,6 +134,14 @@ impl Registry {
 
     pub fn building(&self, prt: &Prt) -> Result<Option<Building>, RegistryError> {
         self.point(&self.buildings, prt.as_str().as_bytes())
+    }
+
+    /// A building by its old building identifier (`KKK-SSS-RRRR-YYYY-T-nnn`).
+    pub fn building_by_old_id(&self, old: &str) -> Result<Option<Building>, RegistryError> {
+        match self.old_prt.get(old.as_bytes())? {
+            None => Ok(None),
+            Some(prt) => self.point(&self.buildings, &prt),
+        }
     }
 
     pub fn dwelling(&self, id: &DwellingId) -> Result<Option<Dwelling>, RegistryError> {
@@ -321,8 +337,8 @@ impl Registry {
 /// every [`BulkWriter::BATCH`] records and on [`BulkWriter::finish`].
 pub struct BulkWriter<'a> {
     registry: &'a Registry,
-    /// persons, passive, satu, buildings, dwellings, properties, names
-    batches: [sled::Batch; 7],
+    /// persons, passive, satu, buildings, dwellings, properties, names, old building ids
+    batches: [sled::Batch; 8],
     pending: usize,
 }
 
@@ -351,6 +367,9 @@ impl BulkWriter<'_> {
     }
 
     pub fn building(&mut self, b: &Building) -> Result<(), RegistryError> {
+        if let Some(old) = &b.old_id {
+            self.add(7, old.as_bytes(), b.prt.as_str().as_bytes().to_vec())?;
+        }
         self.add(3, b.prt.as_str().as_bytes(), encode(b))
     }
 
@@ -372,6 +391,7 @@ impl BulkWriter<'_> {
             &r.dwellings,
             &r.properties,
             &r.names,
+            &r.old_prt,
         ];
         for (tree, batch) in trees.into_iter().zip(self.batches.iter_mut()) {
             tree.apply_batch(std::mem::take(batch))?;
