@@ -252,3 +252,136 @@ async fn building_and_property_documents_follow_their_schema() {
     );
     s.stop().await;
 }
+
+/// A server whose demo organisation may run identification searches with building products.
+async fn identifying_server() -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let text = vtj_emulator::config::DEFAULT_CONFIG
+        .replace(
+            "products = [\"PERUSSANOMA 3\"]",
+            "products = [\"PERUSSANOMA 3\", \"RAKENNUS1\"]",
+        )
+        .replace("identification = false", "identification = true");
+    let mut settings = Settings::from_toml(&text, "b.toml", None).unwrap();
+    settings.data_dir = dir.path().join("data");
+    settings.fixtures = vtj_emulator::config::FixtureSource::Files(vec![
+        repo().join("fixtures/persons.toml"),
+        repo().join("tests/data/estate.toml"),
+    ]);
+    TestServer::start_with(settings, dir).await
+}
+
+fn haku(root: &str, inner: &str) -> String {
+    format!(r#"<{root} xmlns="http://xml.vrk.fi/schema/vtjkysely">{inner}</{root}>"#)
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[tokio::test]
+async fn buildings_are_identified_by_street_address_and_municipality() {
+    let s = identifying_server().await;
+    let op = "TeeRakennuksenTunnistusKysely";
+    let ask = |address: &'static str, kunta: &'static str| {
+        let client = s.client();
+        async move {
+            let h = haku(
+                "RakennuksenTunnistusHaku",
+                &format!("<Katuosoite>{address}</Katuosoite><Kuntanumero>{kunta}</Kuntanumero>"),
+            );
+            let body = soso_request(op, &demo_params("RAKENNUS1", &[("HakuXml", &h)]));
+            document(
+                &client.soso(op, &body).await,
+                op,
+                "VTJRakennusVastaussanoma",
+            )
+        }
+    };
+    let doc = ask("kauppa  PUISTIKKO 6", "905").await;
+    assert_eq!(return_code(&doc).0, "0000");
+    assert_eq!(
+        text(doc.child(VTJ_NS, "Rakennus").unwrap(), "Rakennustunnus"),
+        "9000000987"
+    );
+    // The Swedish street name finds the same building.
+    let doc = ask("Kurtensgatan 13", "905").await;
+    assert_eq!(
+        text(doc.child(VTJ_NS, "Rakennus").unwrap(), "Rakennustunnus"),
+        "9000013099"
+    );
+    let doc = ask("Kauppa Puistikko 6", "091").await;
+    assert_eq!(return_code(&doc).0, "0001");
+    let doc = ask("Kauppa Puistikko 7", "905").await;
+    assert_eq!(return_code(&doc).0, "0001");
+    // A street without a number reads the whole street: two buildings, 0005 and code 3.
+    let doc = ask("testikatu", "905").await;
+    assert_eq!(
+        return_code(&doc),
+        (
+            "0005".into(),
+            "Löytyi useampi kuin 1. / Hittades flera än 1.".into()
+        )
+    );
+    assert!(doc.child(VTJ_NS, "Rakennus").is_none());
+    let crit = doc.child(VTJ_NS, "Hakuperusteet").unwrap();
+    assert!(
+        crit.children
+            .iter()
+            .all(|c| c.attr(None, "hakuperustePaluukoodi") == Some("3"))
+    );
+    let doc = ask("Testikatu 3", "905").await;
+    assert_eq!(
+        text(doc.child(VTJ_NS, "Rakennus").unwrap(), "Rakennustunnus"),
+        "900000102B"
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn properties_are_identified_by_name_and_municipality() {
+    let s = identifying_server().await;
+    let op = "TeeKiinteistonTunnistusKysely";
+    let h = haku(
+        "KiinteistonTunnistusHaku",
+        "<KiinteistoyksikonNimi>KAUPPAPUISTIKKO 6</KiinteistoyksikonNimi><Kuntanumero>905</Kuntanumero>",
+    );
+    let body = soso_request(op, &demo_params("RAKENNUS1", &[("HakuXml", &h)]));
+    let doc = document(
+        &s.client().soso(op, &body).await,
+        op,
+        "VTJKiinteistoVastaussanoma",
+    );
+    assert_eq!(return_code(&doc).0, "0000");
+    let k = doc.child(VTJ_NS, "Kiinteisto").unwrap();
+    assert_eq!(text(k, "Kiinteistotunnus"), "905-001-0012-0003");
+    assert_eq!(all(k, "Rakennus").len(), 1);
+    let h = haku(
+        "KiinteistonTunnistusHaku",
+        "<KiinteistoyksikonNimi>koivula</KiinteistoyksikonNimi><Kuntanumero>905</Kuntanumero>",
+    );
+    let body = soso_request(op, &demo_params("RAKENNUS1", &[("HakuXml", &h)]));
+    let doc = document(
+        &s.client().soso(op, &body).await,
+        op,
+        "VTJKiinteistoVastaussanoma",
+    );
+    assert_eq!(return_code(&doc).0, "0005");
+    assert!(doc.child(VTJ_NS, "Kiinteisto").is_none());
+    let h = haku(
+        "KiinteistonTunnistusHaku",
+        "<KiinteistoyksikonNimi>Kauppapuistikko 6</KiinteistoyksikonNimi>",
+    );
+    let body = soso_request(op, &demo_params("RAKENNUS1", &[("HakuXml", &h)]));
+    let doc = document(
+        &s.client().soso(op, &body).await,
+        op,
+        "VTJKiinteistoVastaussanoma",
+    );
+    assert_eq!(
+        return_code(&doc),
+        (
+            "0005".into(),
+            "Pakollinen hakuehto puuttuu. / Obligatoriskt sokkriteriet fattas.".into()
+        )
+    );
+    s.stop().await;
+}

@@ -14,7 +14,7 @@ type Params = Vec<(&'static str, &'static str)>;
 /// The VTJ document of a reply: `VTJHenkiloVastaussanoma`, or the building and property
 /// documents of their lookups.
 fn answer(reply: &Reply, op: &str) -> Element {
-    if op == "TeeRakennusTunnusKysely" || op == "TeeKiinteistoTunnusKysely" {
+    if op.starts_with("TeeRakennu") || op.starts_with("TeeKiinteisto") {
         assert_eq!(reply.status, 200, "{}", reply.body);
         let env = reply.xml();
         let result = env.children[0]

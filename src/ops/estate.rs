@@ -6,7 +6,7 @@
 
 use crate::app::App;
 use crate::audit::AuditRecord;
-use crate::codes::ReturnCode;
+use crate::codes::{CriterionCode, ReturnCode};
 use crate::products::estate::{self, EstateProduct};
 use crate::products::estate_render::{self, BuildingView, DwellingView, EstateAnswer};
 use crate::registry::estate::{Building, Dwelling};
@@ -28,7 +28,9 @@ pub fn authorised(
     record: &mut AuditRecord,
 ) -> Result<Authorised<EstateProduct>, String> {
     let root = match op {
-        Operation::TeeKiinteistoTunnusKysely => estate_render::PROPERTY_ROOT,
+        Operation::TeeKiinteistoTunnusKysely | Operation::TeeKiinteistonTunnistusKysely => {
+            estate_render::PROPERTY_ROOT
+        }
         _ => estate_render::BUILDING_ROOT,
     };
     let refused = |record: &mut AuditRecord, code: ReturnCode, text: Option<&str>, reason| {
@@ -95,4 +97,34 @@ pub fn view(
         building,
         dwellings,
     })
+}
+
+/// The outcome of an identification search: one match (`0000`, criteria found), none
+/// (`0001`), or several (`0005` "Löytyi useampi kuin 1.", criteria code 3).
+pub fn identified<T>(
+    mut found: Vec<T>,
+) -> (ReturnCode, Option<&'static str>, CriterionCode, Option<T>) {
+    match found.len() {
+        0 => (ReturnCode::NotFound, None, CriterionCode::NotFound, None),
+        1 => (ReturnCode::Ok, None, CriterionCode::Found, found.pop()),
+        _ => (
+            ReturnCode::Notice,
+            Some(super::henkilon_tunnistus::SEVERAL_TEXT),
+            CriterionCode::TooMany,
+            None,
+        ),
+    }
+}
+
+/// The `Hakuperusteet` echo of the criteria sent (blank ones left out).
+pub fn echo(
+    sent: &[(&'static str, &Option<String>)],
+    code: CriterionCode,
+) -> Vec<(&'static str, String, CriterionCode)> {
+    sent.iter()
+        .filter_map(|(element, v)| {
+            let v = v.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+            Some((*element, v.to_string(), code))
+        })
+        .collect()
 }

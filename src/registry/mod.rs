@@ -4,6 +4,7 @@
 
 pub mod codes;
 pub mod estate;
+pub mod estate_index;
 pub(crate) mod fixture_estate;
 pub mod fixtures;
 pub mod generate;

@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::ids::{DwellingId, Hetu, PropertyId, Prt, Satu};
 use crate::registry::estate::{Building, Dwelling, Property};
+use crate::registry::estate_index;
 use crate::registry::model::Person;
 use crate::registry::name_index;
 
@@ -24,6 +25,8 @@ const DWELLINGS: &str = "registry.dwellings";
 const PROPERTIES: &str = "registry.properties";
 const NAMES: &str = "registry.name_index";
 const OLD_PRT: &str = "registry.building_old_id";
+const ADDRESSES: &str = "registry.building_address_index";
+const PROPERTY_NAMES: &str = "registry.property_name_index";
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
@@ -61,6 +64,10 @@ pub struct Registry {
     names: sled::Tree,
     /// Old building identifier → VTJ-PRT.
     old_prt: sled::Tree,
+    /// Building identification index: [`estate_index::address_keys`] → nothing.
+    addresses: sled::Tree,
+    /// Property identification index: [`estate_index::property_key`] → nothing.
+    property_names: sled::Tree,
 }
 
 /// The stored form of a record.
@@ -86,6 +93,8 @@ impl Registry {
             properties: db.open_tree(PROPERTIES)?,
             names: db.open_tree(NAMES)?,
             old_prt: db.open_tree(OLD_PRT)?,
+            addresses: db.open_tree(ADDRESSES)?,
+            property_names: db.open_tree(PROPERTY_NAMES)?,
         })
     }
 
@@ -109,8 +118,18 @@ impl Registry {
 
     /// Stores a building (replacing any earlier record under the same PRT).
     pub fn put_building(&self, b: &Building) -> Result<(), RegistryError> {
-        self.buildings
-            .insert(b.prt.as_str().as_bytes(), encode(b))?;
+        if let Some(old) = self
+            .buildings
+            .insert(b.prt.as_str().as_bytes(), encode(b))?
+        {
+            let old: Building = decode(b.prt.as_str().as_bytes(), &old)?;
+            for k in estate_index::address_keys(&old) {
+                self.addresses.remove(k)?;
+            }
+        }
+        for k in estate_index::address_keys(b) {
+            self.addresses.insert(k, &[])?;
+        }
         if let Some(old) = &b.old_id {
             self.old_prt
                 .insert(old.as_bytes(), b.prt.as_str().as_bytes())?;
@@ -127,13 +146,66 @@ impl Registry {
 
     /// Stores a property (replacing any earlier record under the same identifier).
     pub fn put_property(&self, p: &Property) -> Result<(), RegistryError> {
-        self.properties
-            .insert(p.id.to_string().as_bytes(), encode(p))?;
+        let key = p.id.to_string();
+        if let Some(old) = self.properties.insert(key.as_bytes(), encode(p))? {
+            let old: Property = decode(key.as_bytes(), &old)?;
+            if let Some(k) = estate_index::property_key(&old) {
+                self.property_names.remove(k)?;
+            }
+        }
+        if let Some(k) = estate_index::property_key(p) {
+            self.property_names.insert(k, &[])?;
+        }
         Ok(())
     }
 
     pub fn building(&self, prt: &Prt) -> Result<Option<Building>, RegistryError> {
         self.point(&self.buildings, prt.as_str().as_bytes())
+    }
+
+    /// The buildings at a street address of a municipality (every number of the street
+    /// when `number` is `None`): one prefix read of the address index.
+    pub fn buildings_at(
+        &self,
+        municipality: &str,
+        street: &str,
+        number: Option<&str>,
+    ) -> Result<Vec<Building>, RegistryError> {
+        let prefix = estate_index::address_prefix(municipality, street, number);
+        let mut prts: Vec<Vec<u8>> = Vec::new();
+        for k in self.addresses.scan_prefix(&prefix).keys() {
+            let k = k?;
+            let prt = k[k.len() - 10..].to_vec();
+            if !prts.contains(&prt) {
+                prts.push(prt);
+            }
+        }
+        prts.iter()
+            .map(|prt| {
+                self.point(&self.buildings, prt)?.ok_or_else(|| {
+                    RegistryError::DanglingIndex(String::from_utf8_lossy(prt).into())
+                })
+            })
+            .collect()
+    }
+
+    /// The properties of this name in a municipality: one prefix read of the name index.
+    pub fn properties_named(
+        &self,
+        municipality: &str,
+        name: &str,
+    ) -> Result<Vec<Property>, RegistryError> {
+        let prefix = estate_index::property_prefix(municipality, name);
+        self.property_names
+            .scan_prefix(&prefix)
+            .keys()
+            .map(|k| {
+                let k = k?;
+                let id = &k[prefix.len()..];
+                self.point(&self.properties, id)?
+                    .ok_or_else(|| RegistryError::DanglingIndex(String::from_utf8_lossy(id).into()))
+            })
+            .collect()
     }
 
     /// A building by its old building identifier (`KKK-SSS-RRRR-YYYY-T-nnn`).
@@ -337,8 +409,9 @@ impl Registry {
 /// every [`BulkWriter::BATCH`] records and on [`BulkWriter::finish`].
 pub struct BulkWriter<'a> {
     registry: &'a Registry,
-    /// persons, passive, satu, buildings, dwellings, properties, names, old building ids
-    batches: [sled::Batch; 8],
+    /// persons, passive, satu, buildings, dwellings, properties, names, old building ids,
+    /// building addresses, property names
+    batches: [sled::Batch; 10],
     pending: usize,
 }
 
@@ -370,6 +443,9 @@ impl BulkWriter<'_> {
         if let Some(old) = &b.old_id {
             self.add(7, old.as_bytes(), b.prt.as_str().as_bytes().to_vec())?;
         }
+        for k in estate_index::address_keys(b) {
+            self.add(8, &k, Vec::new())?;
+        }
         self.add(3, b.prt.as_str().as_bytes(), encode(b))
     }
 
@@ -378,6 +454,9 @@ impl BulkWriter<'_> {
     }
 
     pub fn property(&mut self, p: &Property) -> Result<(), RegistryError> {
+        if let Some(k) = estate_index::property_key(p) {
+            self.add(9, &k, Vec::new())?;
+        }
         self.add(5, p.id.to_string().as_bytes(), encode(p))
     }
 
@@ -392,6 +471,8 @@ impl BulkWriter<'_> {
             &r.properties,
             &r.names,
             &r.old_prt,
+            &r.addresses,
+            &r.property_names,
         ];
         for (tree, batch) in trees.into_iter().zip(self.batches.iter_mut()) {
             tree.apply_batch(std::mem::take(batch))?;
