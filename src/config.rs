@@ -171,7 +171,13 @@ pub struct RawPermit {
     pub extraction: bool,
     #[serde(default)]
     pub residents: bool,
+    /// The most persons one extraction answers (default [`DEFAULT_EXTRACTION_MAX`]).
+    #[serde(default)]
+    pub extraction_max: Option<u32>,
 }
+
+/// The extraction cap of a permit that sets none.
+pub const DEFAULT_EXTRACTION_MAX: u32 = 100;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -616,6 +622,7 @@ impl Settings {
                     identification: o.permit.identification,
                     extraction: o.permit.extraction,
                     residents: o.permit.residents,
+                    extraction_max: o.permit.extraction_max.unwrap_or(DEFAULT_EXTRACTION_MAX),
                 },
                 quota: Quota {
                     per_second: nonzero(o.quota.per_second),

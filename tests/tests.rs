@@ -6,6 +6,7 @@ mod audit_crash;
 mod buildings;
 mod certificates;
 mod deploy;
+mod extraction;
 mod faults;
 mod golden;
 mod identification;

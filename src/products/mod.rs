@@ -32,6 +32,10 @@ pub enum Criterion {
     Etunimet,
     Syntymaaika,
     Kuntanumero,
+    /// The extraction's criteria (`TeeHenkilonPoimintaKysely`).
+    SyntymaaikaAlku,
+    SyntymaaikaLoppu,
+    Enimmaismaara,
 }
 
 impl Criterion {
@@ -45,6 +49,9 @@ impl Criterion {
             Criterion::Etunimet => "Etunimet",
             Criterion::Syntymaaika => "Syntymaaika",
             Criterion::Kuntanumero => "Kuntanumero",
+            Criterion::SyntymaaikaAlku => "SyntymaaikaAlku",
+            Criterion::SyntymaaikaLoppu => "SyntymaaikaLoppu",
+            Criterion::Enimmaismaara => "Enimmaismaara",
         }
     }
 

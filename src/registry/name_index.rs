@@ -3,6 +3,8 @@
 //! files each person, `normalised surname 0x00 yyyymmdd 0x00 identity code`, so that the
 //! persons of one surname and birth date are one prefix read. Knows nothing of sled or of
 //! the query interface; the store keeps the index, the operations decide what matches.
+//! The extraction index files persons under home municipality and birth date
+//! ([`municipality_key`]), so an extraction is one range read.
 
 use jiff::civil::Date;
 
@@ -49,6 +51,20 @@ pub fn key(p: &Person) -> Vec<u8> {
     let mut k = prefix(&p.last_name, p.birth_date());
     k.extend_from_slice(p.hetu.as_str().as_bytes());
     k
+}
+
+/// The extraction index key: `municipality 0x00 yyyymmdd 0x00 identity code`, for a
+/// person with a home municipality (persons of one municipality in birth-date order).
+pub fn municipality_key(p: &Person) -> Option<Vec<u8>> {
+    let m = p.home_municipality.as_ref()?;
+    let mut k = municipality_from(&m.code, p.birth_date());
+    k.extend_from_slice(p.hetu.as_str().as_bytes());
+    Some(k)
+}
+
+/// The first key of the persons of `municipality` born on or after `birth`.
+pub fn municipality_from(municipality: &str, birth: Date) -> Vec<u8> {
+    format!("{municipality}\0{}\0", birth.strftime("%Y%m%d")).into_bytes()
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ const NAMES: &str = "registry.name_index";
 const OLD_PRT: &str = "registry.building_old_id";
 const ADDRESSES: &str = "registry.building_address_index";
 const PROPERTY_NAMES: &str = "registry.property_name_index";
+const MUNICIPALITIES: &str = "registry.municipality_index";
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
@@ -68,6 +69,8 @@ pub struct Registry {
     addresses: sled::Tree,
     /// Property identification index: [`estate_index::property_key`] → nothing.
     property_names: sled::Tree,
+    /// Extraction index: [`name_index::municipality_key`] → nothing.
+    municipalities: sled::Tree,
 }
 
 /// The stored form of a record.
@@ -95,6 +98,7 @@ impl Registry {
             old_prt: db.open_tree(OLD_PRT)?,
             addresses: db.open_tree(ADDRESSES)?,
             property_names: db.open_tree(PROPERTY_NAMES)?,
+            municipalities: db.open_tree(MUNICIPALITIES)?,
         })
     }
 
@@ -105,8 +109,14 @@ impl Registry {
         if let Some(old) = self.persons.insert(key, bytes)? {
             let old: Person = decode(key, &old)?;
             self.names.remove(name_index::key(&old))?;
+            if let Some(k) = name_index::municipality_key(&old) {
+                self.municipalities.remove(k)?;
+            }
         }
         self.names.insert(name_index::key(person), &[])?;
+        if let Some(k) = name_index::municipality_key(person) {
+            self.municipalities.insert(k, &[])?;
+        }
         for old in &person.passive_hetus {
             self.passive.insert(old.as_str().as_bytes(), key)?;
         }
@@ -395,6 +405,36 @@ impl Registry {
             .collect()
     }
 
+    /// Up to `limit` persons that `keep` accepts whose home municipality is
+    /// `municipality`, born from `from` to `to` inclusive, in birth-date order: one range
+    /// read of the extraction index, stopping at the `limit`th kept person.
+    pub fn persons_of_municipality(
+        &self,
+        municipality: &str,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+        limit: usize,
+        keep: impl Fn(&Person) -> bool,
+    ) -> Result<Vec<Person>, RegistryError> {
+        let start = name_index::municipality_from(municipality, from);
+        let end = name_index::municipality_from(municipality, to.tomorrow().unwrap_or(to));
+        let mut out = Vec::new();
+        for k in self.municipalities.range(start..end).keys() {
+            if out.len() >= limit {
+                break;
+            }
+            let k = k?;
+            let hetu = &k[k.len() - 11..];
+            let p = self.get_raw(hetu)?.ok_or_else(|| {
+                RegistryError::DanglingIndex(String::from_utf8_lossy(hetu).into())
+            })?;
+            if keep(&p) {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
     /// Number of persons stored.
     pub fn len(&self) -> usize {
         self.persons.len()
@@ -410,8 +450,8 @@ impl Registry {
 pub struct BulkWriter<'a> {
     registry: &'a Registry,
     /// persons, passive, satu, buildings, dwellings, properties, names, old building ids,
-    /// building addresses, property names
-    batches: [sled::Batch; 10],
+    /// building addresses, property names, municipalities
+    batches: [sled::Batch; 11],
     pending: usize,
 }
 
@@ -436,6 +476,9 @@ impl BulkWriter<'_> {
             self.add(2, satu.as_str().as_bytes(), key.to_vec())?;
         }
         self.add(6, &name_index::key(p), Vec::new())?;
+        if let Some(k) = name_index::municipality_key(p) {
+            self.add(10, &k, Vec::new())?;
+        }
         self.add(0, key, encode(p))
     }
 
@@ -473,6 +516,7 @@ impl BulkWriter<'_> {
             &r.old_prt,
             &r.addresses,
             &r.property_names,
+            &r.municipalities,
         ];
         for (tree, batch) in trees.into_iter().zip(self.batches.iter_mut()) {
             tree.apply_batch(std::mem::take(batch))?;
