@@ -217,3 +217,63 @@ async fn identification_over_xroad_answers_the_person_and_is_audited() {
     assert!(!rec.groups.is_empty());
     s.stop().await;
 }
+
+/// The VTJ document's own text, cut from the SOAP reply.
+fn raw_document(body: &str) -> String {
+    let root = "VTJHenkiloVastaussanoma";
+    let start = body.find(&format!("<{root}")).expect("document");
+    let end = body.find(&format!("</{root}>")).expect("document end") + root.len() + 3;
+    body[start..end].to_string()
+}
+
+#[tokio::test]
+async fn identification_and_extraction_answers_follow_the_products_schema() {
+    use vtj_emulator::products::schema;
+    let dir = tempfile::tempdir().unwrap();
+    let text = vtj_emulator::config::DEFAULT_CONFIG
+        .replace("identification = false", "identification = true")
+        .replace("extraction = false", "extraction = true");
+    let mut settings = Settings::from_toml(&text, "i.toml", None).unwrap();
+    settings.data_dir = dir.path().join("data");
+    let product = settings.products.get("PERUSSANOMA 3").unwrap();
+    let s = TestServer::start_with(settings, tempfile::tempdir().unwrap()).await;
+    std::fs::write(dir.path().join(schema::CATALOGUE_FILE), schema::CATALOGUE).unwrap();
+    let xsd = dir.path().join(schema::file_name(&product));
+    std::fs::write(&xsd, schema::product_schema(&product)).unwrap();
+    let extraction = haku(
+        "HenkilonPoimintaHaku",
+        "<Kuntanumero>905</Kuntanumero><SyntymaaikaAlku>20150101</SyntymaaikaAlku><Enimmaismaara>10</Enimmaismaara>",
+    );
+    let cases = [
+        (
+            OP,
+            person_haku("Jäppinen", "Albert", "20010502", Some("905")),
+        ),
+        (OP, person_haku("Jäppinen", "Albert", "20010503", None)),
+        ("TeeHenkilonPoimintaKysely", extraction),
+    ];
+    let mut files = Vec::new();
+    for (i, (op, h)) in cases.iter().enumerate() {
+        let body = soso_request(op, &demo_params("PERUSSANOMA 3", &[("HakuXml", h)]));
+        let reply = s.client().soso(op, &body).await;
+        let path = dir.path().join(format!("doc{i}.xml"));
+        std::fs::write(&path, raw_document(&reply.body)).unwrap();
+        files.push(path);
+    }
+    let out = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .args(&files)
+        .output()
+        .expect("xmllint (libxml2-utils; .ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The extraction answer carried several persons.
+    let doc = std::fs::read_to_string(&files[2]).unwrap();
+    assert!(doc.matches("<Henkilo>").count() >= 2, "{doc}");
+    s.stop().await;
+}
