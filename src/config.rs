@@ -65,6 +65,9 @@ pub struct RawConfig {
     pub audit: RawAudit,
     #[serde(default)]
     pub auditor: Vec<toml::Spanned<RawAuditor>>,
+    /// Administrator-defined building products (see docs/buildings.md).
+    #[serde(default)]
+    pub building_product: Vec<crate::products::estate::RawBuildingProduct>,
 }
 
 /// `[registry]`: the register's own settings.
@@ -352,6 +355,8 @@ pub struct Settings {
     pub source: String,
     pub audit: AuditSettings,
     pub auditors: Vec<Auditor>,
+    /// Building products, built-in and configured (docs/buildings.md).
+    pub building_products: crate::products::estate::EstateProducts,
 }
 
 impl Settings {
@@ -473,6 +478,11 @@ impl Settings {
         let mut products = Products::builtin();
         crate::products::define::add_all(&raw.product, text, file, &mut products)
             .map_err(|e| invalid(e.to_string()))?;
+        let building_products =
+            crate::products::estate::EstateProducts::with(&raw.building_product, |n| {
+                products.get(n).is_some()
+            })
+            .map_err(invalid)?;
         let mut organisations: Vec<Organisation> = Vec::new();
         let mut xroad_clients: Vec<(String, String)> = Vec::new();
         for spanned in &raw.organisation {
@@ -503,8 +513,7 @@ impl Settings {
             let mut permitted = Vec::new();
             for p in &o.products {
                 let name = products.get(p).map(|x| normalise(&x.name));
-                let Some(name) =
-                    name.or_else(|| crate::products::estate::get(p).map(|x| x.name.clone()))
+                let Some(name) = name.or_else(|| building_products.get(p).map(|x| x.name.clone()))
                 else {
                     return Err(bad(format!("product {p:?} does not exist")));
                 };
@@ -728,6 +737,7 @@ impl Settings {
             source: file.to_string(),
             audit,
             auditors,
+            building_products,
         })
     }
 }

@@ -385,3 +385,27 @@ async fn properties_are_identified_by_name_and_municipality() {
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn administrators_define_building_products_in_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = vtj_emulator::config::DEFAULT_CONFIG.replace(
+        "products = [\"PERUSSANOMA 3\"]",
+        "products = [\"PERUSSANOMA 3\", \"Kunnan rakennukset\"]",
+    ) + "\n[[building_product]]\nname = \"Kunnan rakennukset\"\ndwellings = true\n";
+    let mut settings = Settings::from_toml(&text, "b.toml", None).unwrap();
+    settings.data_dir = dir.path().join("data");
+    let s = TestServer::start_with(settings, dir).await;
+    let doc = building(&s, "KUNNAN RAKENNUKSET", ("Rakennustunnus", "9000013099")).await;
+    assert_eq!(return_code(&doc).0, "0000");
+    assert_eq!(doc.attr(None, "sanomatunnus"), Some("KUNNAN RAKENNUKSET"));
+    let b = doc.child(VTJ_NS, "Rakennus").unwrap();
+    assert_eq!(all(b, "Huoneisto").len(), 1);
+    s.stop().await;
+    // A name that is a person product's is refused with the file's name.
+    let clash = vtj_emulator::config::DEFAULT_CONFIG.to_string()
+        + "\n[[building_product]]\nname = \"perussanoma 3\"\n";
+    let err = Settings::from_toml(&clash, "b.toml", None).err().unwrap();
+    assert!(err.to_string().contains("b.toml"), "{err}");
+    assert!(err.to_string().contains("another product"), "{err}");
+}

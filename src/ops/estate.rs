@@ -7,7 +7,7 @@
 use crate::app::App;
 use crate::audit::AuditRecord;
 use crate::codes::{CriterionCode, ReturnCode};
-use crate::products::estate::{self, EstateProduct};
+use crate::products::estate::EstateProduct;
 use crate::products::estate_render::{self, BuildingView, DwellingView, EstateAnswer};
 use crate::registry::estate::{Building, Dwelling};
 use crate::registry::store::{Registry, RegistryError};
@@ -38,8 +38,8 @@ pub fn authorised(
         record.return_code = code.code().into();
         refusal(root, record.product.as_deref().unwrap_or(""), code, text)
     };
-    let auth = authorise_with(app, caller.organisation.as_ref(), op, params, |_, n| {
-        estate::get(n).map(|p| {
+    let auth = authorise_with(app, caller.organisation.as_ref(), op, params, |s, n| {
+        s.building_products.get(n).map(|p| {
             let name = p.name.clone();
             (p, name)
         })
