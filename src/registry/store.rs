@@ -2,8 +2,10 @@
 //! index trees from passive identity codes and SATUs to the active code; buildings keyed by
 //! VTJ-PRT, dwellings keyed by their 16-character identifier (so a building's dwellings are
 //! one prefix scan) and properties keyed by their canonical identifier. Values are JSON.
-//! The identification index files each person under normalised surname and birth date
-//! ([`crate::registry::name_index`]); [`Registry::put`] and [`BulkWriter`] keep it in step.
+//! Search indexes (keys only): persons by normalised surname and birth date and by home
+//! municipality and birth date ([`crate::registry::name_index`]), buildings by street
+//! address and old identifier, properties by name ([`crate::registry::estate_index`]);
+//! every `put*` and the [`BulkWriter`] keep them in step.
 //! Nothing here is loaded whole into memory; every lookup is a point read or a prefix scan.
 //! Bulk loading goes through [`BulkWriter`] (batched writes); this file must not decide
 //! what is stored, only how.
