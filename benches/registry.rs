@@ -99,8 +99,10 @@ fn benches(c: &mut Criterion) {
     if let Ok(path) = std::env::var("VTJ_BENCH_DATA") {
         let db = sled::open(&path).expect("VTJ_BENCH_DATA: a generated data directory");
         let reg = Registry::open(&db).unwrap();
-        lookup(c, "5.6M", &reg);
-        identification(c, "5.6M", &reg);
+        // The label of the big store (`VTJ_BENCH_LABEL`, default 5.6M).
+        let label = std::env::var("VTJ_BENCH_LABEL").unwrap_or_else(|_| "5.6M".into());
+        lookup(c, &label, &reg);
+        identification(c, &label, &reg);
     }
 }
 
