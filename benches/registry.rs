@@ -10,6 +10,10 @@
 //!
 //! Each benchmark cycles through 1,000 codes sampled evenly over the key space, so both
 //! sizes do the same work per lookup; figures go into BENCHMARKS.md.
+//!
+//! `person_identification` (issue 8) runs the identification search of
+//! `TeeHenkilonTunnistusKysely` (`ops::henkilon_tunnistus::search`: surname, first names and
+//! birth date of the same 1,000 persons) beside it, to compare with the identifier lookup.
 
 use std::hint::black_box;
 
@@ -53,6 +57,32 @@ fn lookup(c: &mut Criterion, label: &str, reg: &Registry) {
         });
 }
 
+fn identification(c: &mut Criterion, label: &str, reg: &Registry) {
+    use vtj_emulator::hakuxml::HenkilonTunnistusHaku;
+    let criteria: Vec<HenkilonTunnistusHaku> = sample(reg)
+        .iter()
+        .map(|h| {
+            let p = reg.get(h).unwrap().unwrap();
+            HenkilonTunnistusHaku {
+                sukunimi: Some(p.last_name.to_uppercase()),
+                etunimet: Some(p.first_names.clone()),
+                syntymaaika: Some(p.birth_date().strftime("%Y%m%d").to_string()),
+                kuntanumero: None,
+            }
+        })
+        .collect();
+    let mut i = 0;
+    c.benchmark_group("person_identification").bench_function(
+        BenchmarkId::from_parameter(label),
+        |b| {
+            b.iter(|| {
+                i = (i + 1) % criteria.len();
+                black_box(vtj_emulator::ops::henkilon_tunnistus::search(&criteria[i], reg).unwrap())
+            })
+        },
+    );
+}
+
 fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let db = sled::open(dir.path()).unwrap();
@@ -64,11 +94,15 @@ fn benches(c: &mut Criterion) {
     generate::generate(&reg, options, &Reserved::default(), &mut |_| {}).unwrap();
     Fixtures::builtin().unwrap().import(&reg).unwrap();
     lookup(c, "1k", &reg);
+    identification(c, "1k", &reg);
 
     if let Ok(path) = std::env::var("VTJ_BENCH_DATA") {
         let db = sled::open(&path).expect("VTJ_BENCH_DATA: a generated data directory");
         let reg = Registry::open(&db).unwrap();
-        lookup(c, "5.6M", &reg);
+        // The label of the big store (`VTJ_BENCH_LABEL`, default 5.6M).
+        let label = std::env::var("VTJ_BENCH_LABEL").unwrap_or_else(|_| "5.6M".into());
+        lookup(c, &label, &reg);
+        identification(c, &label, &reg);
     }
 }
 

@@ -65,6 +65,9 @@ pub struct RawConfig {
     pub audit: RawAudit,
     #[serde(default)]
     pub auditor: Vec<toml::Spanned<RawAuditor>>,
+    /// Administrator-defined building products (see docs/buildings.md).
+    #[serde(default)]
+    pub building_product: Vec<crate::products::estate::RawBuildingProduct>,
 }
 
 /// `[registry]`: the register's own settings.
@@ -169,7 +172,15 @@ pub struct RawPermit {
     pub identification: bool,
     #[serde(default)]
     pub extraction: bool,
+    #[serde(default)]
+    pub residents: bool,
+    /// The most persons one extraction answers (default [`DEFAULT_EXTRACTION_MAX`]).
+    #[serde(default)]
+    pub extraction_max: Option<u32>,
 }
+
+/// The extraction cap of a permit that sets none.
+pub const DEFAULT_EXTRACTION_MAX: u32 = 100;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -344,6 +355,8 @@ pub struct Settings {
     pub source: String,
     pub audit: AuditSettings,
     pub auditors: Vec<Auditor>,
+    /// Building products, built-in and configured (docs/buildings.md).
+    pub building_products: crate::products::estate::EstateProducts,
 }
 
 impl Settings {
@@ -465,6 +478,11 @@ impl Settings {
         let mut products = Products::builtin();
         crate::products::define::add_all(&raw.product, text, file, &mut products)
             .map_err(|e| invalid(e.to_string()))?;
+        let building_products =
+            crate::products::estate::EstateProducts::with(&raw.building_product, |n| {
+                products.get(n).is_some()
+            })
+            .map_err(invalid)?;
         let mut organisations: Vec<Organisation> = Vec::new();
         let mut xroad_clients: Vec<(String, String)> = Vec::new();
         for spanned in &raw.organisation {
@@ -494,10 +512,12 @@ impl Settings {
             }
             let mut permitted = Vec::new();
             for p in &o.products {
-                let Some(product) = products.get(p) else {
+                let name = products.get(p).map(|x| normalise(&x.name));
+                let Some(name) = name.or_else(|| building_products.get(p).map(|x| x.name.clone()))
+                else {
                     return Err(bad(format!("product {p:?} does not exist")));
                 };
-                permitted.push(normalise(&product.name));
+                permitted.push(name);
             }
             let known_ops = |list: &Vec<String>| -> Result<Vec<String>, ConfigError> {
                 list.iter()
@@ -610,6 +630,8 @@ impl Settings {
                     deceased: o.permit.deceased,
                     identification: o.permit.identification,
                     extraction: o.permit.extraction,
+                    residents: o.permit.residents,
+                    extraction_max: o.permit.extraction_max.unwrap_or(DEFAULT_EXTRACTION_MAX),
                 },
                 quota: Quota {
                     per_second: nonzero(o.quota.per_second),
@@ -715,6 +737,7 @@ impl Settings {
             source: file.to_string(),
             audit,
             auditors,
+            building_products,
         })
     }
 }

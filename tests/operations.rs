@@ -11,7 +11,18 @@ const OP: &str = "TeeHenkilonTunnusKysely";
 type Params = Vec<(&'static str, &'static str)>;
 
 /// The document inside `<Op>Response/<Op>Result`.
+/// The VTJ document of a reply: `VTJHenkiloVastaussanoma`, or the building and property
+/// documents of their lookups.
 fn answer(reply: &Reply, op: &str) -> Element {
+    if op.starts_with("TeeRakennu") || op.starts_with("TeeKiinteisto") {
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let env = reply.xml();
+        let result = env.children[0]
+            .child("http://tempuri.org/", &format!("{op}Response"))
+            .and_then(|r| r.child("http://tempuri.org/", &format!("{op}Result")))
+            .unwrap_or_else(|| panic!("{}", reply.body));
+        return result.children[0].clone();
+    }
     vastaus(reply, op)
 }
 

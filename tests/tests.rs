@@ -3,10 +3,13 @@
 mod audit;
 mod audit_admin;
 mod audit_crash;
+mod buildings;
 mod certificates;
 mod deploy;
+mod extraction;
 mod faults;
 mod golden;
+mod identification;
 mod interop;
 mod limits;
 mod loadtest;

@@ -40,11 +40,17 @@ fn fault_in_body(resp: &Element) -> Option<(String, String)> {
 }
 
 fn document(resp: &Element) -> Element {
-    resp.child(VTJ_WS_NS, "response")
-        .unwrap()
-        .child(VTJ_NS, "VTJHenkiloVastaussanoma")
-        .expect("VTJHenkiloVastaussanoma")
-        .clone()
+    let r = resp.child(VTJ_WS_NS, "response").unwrap();
+    // Person answers; building and property queries answer their own documents.
+    [
+        "VTJHenkiloVastaussanoma",
+        "VTJRakennusVastaussanoma",
+        "VTJKiinteistoVastaussanoma",
+    ]
+    .iter()
+    .find_map(|root| r.child(VTJ_NS, root))
+    .expect("a VTJ document")
+    .clone()
 }
 
 #[tokio::test]

@@ -50,6 +50,10 @@ pub struct Permit {
     pub identification: bool,
     /// May run extraction queries.
     pub extraction: bool,
+    /// May see the residents' identity codes of dwellings in building answers.
+    pub residents: bool,
+    /// The most persons one extraction query may return.
+    pub extraction_max: u32,
 }
 
 /// A service user of an organisation.

@@ -7,8 +7,9 @@
 use crate::codes::ReturnCode;
 use crate::hakuxml::{self, Haku, HakuXmlError};
 
+use super::request::Operation;
 use super::request::Params;
-use super::{Caller, refuse_with_text, unserved};
+use super::{Authorised, Caller, authorise, refusal_document, refuse_with_text, unserved};
 use crate::app::App;
 use crate::audit::AuditRecord;
 
@@ -41,6 +42,32 @@ pub fn answer_unserved<T: Haku>(
     };
     record.search_key = criteria.search_key();
     Ok(unserved(app, caller, params, record))
+}
+
+/// Runs the shared checks ([`super::authorise`]) for a served operation: the authorised
+/// query (its product recorded), or the refusal document (its code and reason recorded).
+pub fn authorised(
+    app: &App,
+    caller: &Caller,
+    op: Operation,
+    params: &Params,
+    record: &mut AuditRecord,
+) -> Result<Authorised, String> {
+    match authorise(app, caller.organisation.as_ref(), op, params) {
+        Ok(auth) => {
+            record.product = Some(auth.product.name.clone());
+            Ok(auth)
+        }
+        Err(refusal) => {
+            record.refused_because = Some(refusal.reason);
+            record.return_code = refusal.code.code().into();
+            Err(refusal_document(
+                record.product.as_deref().unwrap_or(""),
+                refusal.code,
+                refusal.text,
+            ))
+        }
+    }
 }
 
 /// Reads `HakuXml` as a `T` document; a refusal is its return code and `Paluukoodi` text.

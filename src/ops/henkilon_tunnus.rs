@@ -73,6 +73,8 @@ pub fn apply(
             Ok(s) => Some(registry.find_by_satu(&s)?),
             Err(_) => None,
         },
+        // Identification criteria are never an identifier query's key.
+        _ => None,
     };
     let (code, ccode, person) = match lookup {
         // A malformed identifier cannot name anyone: 0006, the key gave no data.
@@ -133,7 +135,7 @@ fn echo(
 }
 
 /// Fetches the persons a person's relations name, for their names in the answer.
-fn related(
+pub(crate) fn related(
     p: &Person,
     registry: &Registry,
     today: jiff::civil::Date,

@@ -1,14 +1,21 @@
 //! `TeeKiinteistoTunnusKysely`: a property by its property identifier
-//! (`Kiinteistotunnus`). Parses the identifier into a typed value and authorises; no
-//! product serves this operation until property data and products exist (issue 8), so
-//! an authorised query is answered `-1900`.
+//! (`Kiinteistotunnus`). Authorises with a building product ([`super::estate`]) and answers
+//! `VTJKiinteistoVastaussanoma` (docs/buildings.md): `0000` with the property and its
+//! buildings as the product shows them, `0001` when no property is stored under the
+//! identifier, `0006` when it is malformed, `0005` when none is sent.
 
 use crate::app::App;
 use crate::audit::AuditRecord;
 use crate::ids::{IdError, PropertyId};
 
-use super::request::Params;
-use super::{Caller, unserved};
+use crate::codes::ReturnCode;
+use crate::products::estate_render::{self, EstateAnswer, Subject};
+use crate::registry::store::RegistryError;
+
+use super::estate;
+use super::rakennus_tunnus::outcome;
+use super::request::{Operation, Params};
+use super::{Caller, helsinki_now};
 
 /// The typed request; an identifier that does not parse keeps its error for the handler.
 #[derive(Debug, Clone)]
@@ -36,6 +43,56 @@ pub fn answer(
     let req = Request::parse(params);
     record.search_key = req
         .kiinteistotunnus
-        .map(|(v, _)| ("Kiinteistotunnus".to_string(), v));
-    Ok(unserved(app, caller, params, record))
+        .as_ref()
+        .map(|(v, _)| ("Kiinteistotunnus".to_string(), v.clone()));
+    let auth = match estate::authorised(
+        app,
+        caller,
+        Operation::TeeKiinteistoTunnusKysely,
+        params,
+        record,
+    ) {
+        Ok(a) => a,
+        Err(document) => return Ok(document),
+    };
+    let registry = &app.registry;
+    let err = |e: RegistryError| e.to_string();
+    let mut criteria = Vec::new();
+    let (code, text, subject) = match &req.kiinteistotunnus {
+        None => (ReturnCode::Notice, Some(estate::NO_KEY_TEXT), None),
+        Some((sent, id)) => {
+            let found = match id {
+                Ok(id) => registry.property(id).map_err(err)?,
+                Err(_) => None,
+            };
+            let (code, ccode) = outcome(id.is_ok(), found.is_some());
+            criteria.push(("Kiinteistotunnus", sent.clone(), ccode));
+            let subject = match found {
+                Some(p) => {
+                    let mut buildings = Vec::new();
+                    for b in registry.buildings_of(&p.id).map_err(err)? {
+                        buildings
+                            .push(estate::view(registry, &auth.product, b, None).map_err(err)?);
+                    }
+                    Some(Subject::Property(p, buildings))
+                }
+                None => None,
+            };
+            (code, None, subject)
+        }
+    };
+    let now = helsinki_now();
+    record.return_code = code.code().into();
+    if subject.is_some() {
+        record.groups = vec!["Kiinteisto".into()];
+    }
+    Ok(estate_render::render(&EstateAnswer {
+        root: estate_render::PROPERTY_ROOT,
+        product_name: &auth.product.name,
+        code,
+        code_text: text,
+        criteria: &criteria,
+        subject,
+        now: &now,
+    }))
 }

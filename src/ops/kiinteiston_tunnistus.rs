@@ -1,16 +1,21 @@
-//! `TeeKiinteistonTunnistusKysely`: identifying a property by the criteria of `HakuXml` (a
-//! `KiinteistonTunnistusHaku` document, see docs/hakuxml.md). Reads the criteria into a
-//! typed request (unreadable `HakuXml` is `-1903`, a document of the wrong form `-1805`)
-//! and authorises; no product serves this operation until its data and products exist
-//! (issue 8), so an authorised query is answered `-1900`.
+//! `TeeKiinteistonTunnistusKysely`: identifying a property by its name and municipality,
+//! the criteria of a `KiinteistonTunnistusHaku` document (docs/hakuxml.md). Unreadable
+//! `HakuXml` is `-1903`, a document of the wrong form `-1805`; then the shared checks with
+//! a building product (identification needs the permit flag, `0019`). The search is one
+//! prefix read of the property-name index ([`crate::registry::estate_index`]; names compare
+//! as person names do): one property answers `VTJKiinteistoVastaussanoma`
+//! (docs/buildings.md), none `0001`, several `0005` with `hakuperustePaluukoodi` 3.
 
 use crate::app::App;
 use crate::audit::AuditRecord;
+use crate::codes::ReturnCode;
 use crate::hakuxml::KiinteistonTunnistusHaku;
+use crate::products::estate_render::{self, EstateAnswer, Subject};
 
-use super::Caller;
-use super::criteria;
-use super::request::Params;
+use super::criteria::{self, Criteria};
+use super::estate;
+use super::request::{Operation, Params};
+use super::{Caller, helsinki_now};
 
 /// Answers the query with a VTJ document.
 pub fn answer(
@@ -19,5 +24,65 @@ pub fn answer(
     params: &Params,
     record: &mut AuditRecord,
 ) -> Result<String, String> {
-    criteria::answer_unserved::<KiinteistonTunnistusHaku>(app, caller, params, record)
+    let root = estate_render::PROPERTY_ROOT;
+    let criteria = match criteria::read::<KiinteistonTunnistusHaku>(params) {
+        Ok(c) => c,
+        Err((code, text)) => {
+            record.return_code = code.code().into();
+            return Ok(estate::refusal(root, "", code, Some(&text)));
+        }
+    };
+    record.search_key = criteria.search_key();
+    let op = Operation::TeeKiinteistonTunnistusKysely;
+    let auth = match estate::authorised(app, caller, op, params, record) {
+        Ok(a) => a,
+        Err(document) => return Ok(document),
+    };
+    let notice = |record: &mut AuditRecord, text: &str| {
+        record.return_code = ReturnCode::Notice.code().into();
+        estate::refusal(root, &auth.product.name, ReturnCode::Notice, Some(text))
+    };
+    let haku = match criteria {
+        Criteria::Given(h) => h,
+        Criteria::Absent => return Ok(notice(record, estate::NO_KEY_TEXT)),
+        Criteria::Incomplete(text) => return Ok(notice(record, text)),
+    };
+    let name = haku.nimi.as_deref().unwrap_or("").trim();
+    let municipality = haku.kuntanumero.as_deref().unwrap_or("").trim();
+    let err = |e: crate::registry::RegistryError| e.to_string();
+    let found = app
+        .registry
+        .properties_named(municipality, name)
+        .map_err(err)?;
+    let (code, text, ccode, one) = estate::identified(found);
+    let subject = match one {
+        Some(p) => {
+            let mut buildings = Vec::new();
+            for b in app.registry.buildings_of(&p.id).map_err(err)? {
+                buildings.push(estate::view(&app.registry, &auth.product, b, None).map_err(err)?);
+            }
+            Some(Subject::Property(p, buildings))
+        }
+        None => None,
+    };
+    let echoed = estate::echo(
+        &[
+            ("KiinteistoyksikonNimi", &haku.nimi),
+            ("Kuntanumero", &haku.kuntanumero),
+        ],
+        ccode,
+    );
+    record.return_code = code.code().into();
+    if subject.is_some() {
+        record.groups = vec!["Kiinteisto".into()];
+    }
+    Ok(estate_render::render(&EstateAnswer {
+        root,
+        product_name: &auth.product.name,
+        code,
+        code_text: text,
+        criteria: &echoed,
+        subject,
+        now: &helsinki_now(),
+    }))
 }

@@ -4,6 +4,7 @@
 //! ([`dispatch`]) and the checks every query shares. The X-Road entry is [`xroad`].
 
 pub mod criteria;
+pub mod estate;
 pub mod hae_tuotteen_skeema;
 pub mod henkilon_poiminta;
 pub mod henkilon_tunnistus;
@@ -137,10 +138,11 @@ pub struct Caller {
     pub received: Instant,
 }
 
-/// A query that passed the shared checks.
-pub struct Authorised {
+/// A query that passed the shared checks (`P`: a person product, or another kind, e.g. a
+/// building product).
+pub struct Authorised<P = Product> {
     pub organisation: Arc<Organisation>,
-    pub product: Arc<Product>,
+    pub product: Arc<P>,
     pub kayttajatunnus: String,
 }
 
@@ -174,6 +176,23 @@ pub fn authorise(
     op: Operation,
     params: &Params,
 ) -> Result<Authorised, Refusal> {
+    authorise_with(app, organisation, op, params, |s, n| {
+        s.products.get(n).map(|p| {
+            let name = normalise(&p.name);
+            (p, name)
+        })
+    })
+}
+
+/// [`authorise`] with the products of another kind: `lookup` finds the product a
+/// `SoSoNimi` names, with its normalised name (which the permit must list).
+pub fn authorise_with<P>(
+    app: &App,
+    organisation: Option<&Arc<Organisation>>,
+    op: Operation,
+    params: &Params,
+    lookup: impl Fn(&crate::config::Settings, &str) -> Option<(Arc<P>, String)>,
+) -> Result<Authorised<P>, Refusal> {
     let settings = app.settings();
     let access = &settings.access;
     let state = &app.access;
@@ -249,8 +268,9 @@ pub fn authorise(
     }
     let product = params
         .get("SoSoNimi")
-        .and_then(|n| settings.products.get(n))
-        .filter(|p| organisation.may_use_product(service_user, &normalise(&p.name)))
+        .and_then(|n| lookup(&settings, n))
+        .filter(|(_, name)| organisation.may_use_product(service_user, name))
+        .map(|(p, _)| p)
         .ok_or_else(|| {
             deny(
                 ReturnCode::UnknownProduct,

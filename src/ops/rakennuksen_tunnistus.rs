@@ -1,16 +1,22 @@
-//! `TeeRakennuksenTunnistusKysely`: identifying a building by the criteria of `HakuXml` (a
-//! `RakennuksenTunnistusHaku` document, see docs/hakuxml.md). Reads the criteria into a
-//! typed request (unreadable `HakuXml` is `-1903`, a document of the wrong form `-1805`)
-//! and authorises; no product serves this operation until its data and products exist
-//! (issue 8), so an authorised query is answered `-1900`.
+//! `TeeRakennuksenTunnistusKysely`: identifying a building by street address and
+//! municipality, the criteria of a `RakennuksenTunnistusHaku` document (docs/hakuxml.md).
+//! Unreadable `HakuXml` is `-1903`, a document of the wrong form `-1805`; then the shared
+//! checks with a building product (identification needs the permit flag, `0019`). The
+//! search is one prefix read of the address index ([`crate::registry::estate_index`]):
+//! one building answers `VTJRakennusVastaussanoma` (docs/buildings.md), none `0001`,
+//! several `0005` "Löytyi useampi kuin 1." with `hakuperustePaluukoodi` 3.
 
 use crate::app::App;
 use crate::audit::AuditRecord;
+use crate::codes::ReturnCode;
 use crate::hakuxml::RakennuksenTunnistusHaku;
+use crate::products::estate_render::{self, EstateAnswer, Subject};
+use crate::registry::estate_index::split_address;
 
-use super::Caller;
-use super::criteria;
-use super::request::Params;
+use super::criteria::{self, Criteria};
+use super::estate;
+use super::request::{Operation, Params};
+use super::{Caller, helsinki_now};
 
 /// Answers the query with a VTJ document.
 pub fn answer(
@@ -19,5 +25,67 @@ pub fn answer(
     params: &Params,
     record: &mut AuditRecord,
 ) -> Result<String, String> {
-    criteria::answer_unserved::<RakennuksenTunnistusHaku>(app, caller, params, record)
+    let root = estate_render::BUILDING_ROOT;
+    let criteria = match criteria::read::<RakennuksenTunnistusHaku>(params) {
+        Ok(c) => c,
+        Err((code, text)) => {
+            record.return_code = code.code().into();
+            return Ok(estate::refusal(root, "", code, Some(&text)));
+        }
+    };
+    record.search_key = criteria.search_key();
+    let op = Operation::TeeRakennuksenTunnistusKysely;
+    let auth = match estate::authorised(app, caller, op, params, record) {
+        Ok(a) => a,
+        Err(document) => return Ok(document),
+    };
+    let haku = match criteria {
+        Criteria::Given(h) => h,
+        Criteria::Absent => return Ok(notice(record, &auth.product.name, estate::NO_KEY_TEXT)),
+        Criteria::Incomplete(text) => return Ok(notice(record, &auth.product.name, text)),
+    };
+    let address = haku.katuosoite.as_deref().unwrap_or("").trim();
+    let municipality = haku.kuntanumero.as_deref().unwrap_or("").trim();
+    let (street, number) = split_address(address);
+    let found = app
+        .registry
+        .buildings_at(municipality, &street, number.as_deref())
+        .map_err(|e| e.to_string())?;
+    let (code, text, ccode, one) = estate::identified(found);
+    let subject = match one {
+        Some(b) => Some(Subject::Building(
+            estate::view(&app.registry, &auth.product, b, None).map_err(|e| e.to_string())?,
+        )),
+        None => None,
+    };
+    let echoed = estate::echo(
+        &[
+            ("Katuosoite", &haku.katuosoite),
+            ("Kuntanumero", &haku.kuntanumero),
+        ],
+        ccode,
+    );
+    record.return_code = code.code().into();
+    if subject.is_some() {
+        record.groups = vec!["Rakennus".into()];
+    }
+    Ok(estate_render::render(&EstateAnswer {
+        root,
+        product_name: &auth.product.name,
+        code,
+        code_text: text,
+        criteria: &echoed,
+        subject,
+        now: &helsinki_now(),
+    }))
+}
+
+fn notice(record: &mut AuditRecord, product: &str, text: &str) -> String {
+    record.return_code = ReturnCode::Notice.code().into();
+    estate::refusal(
+        estate_render::BUILDING_ROOT,
+        product,
+        ReturnCode::Notice,
+        Some(text),
+    )
 }

@@ -2,12 +2,15 @@
 //! options that differ between real products and the `Hakuperusteet` criteria they echo;
 //! the built-in products and those an administrator defines in the configuration; each
 //! product's generated response schema; and the renderer of the `VTJHenkiloVastaussanoma`
-//! document. A response contains the product's groups and nothing else.
+//! document. A response contains the product's groups and nothing else. The building
+//! products and their documents are [`estate`] and [`estate_render`].
 
 pub mod builtin;
 pub mod catalogue;
 pub mod define;
 pub mod describe;
+pub mod estate;
+pub mod estate_render;
 pub mod render;
 pub mod schema;
 pub mod template;
@@ -23,6 +26,16 @@ use template::Node;
 pub enum Criterion {
     Henkilotunnus,
     SahkoinenAsiointitunnus,
+    /// The identification search's criteria (`TeeHenkilonTunnistusKysely`): echoed by
+    /// every product that answers it, never part of a product's own list ([`Self::ALL`]).
+    Sukunimi,
+    Etunimet,
+    Syntymaaika,
+    Kuntanumero,
+    /// The extraction's criteria (`TeeHenkilonPoimintaKysely`).
+    SyntymaaikaAlku,
+    SyntymaaikaLoppu,
+    Enimmaismaara,
 }
 
 impl Criterion {
@@ -32,6 +45,13 @@ impl Criterion {
         match self {
             Criterion::Henkilotunnus => "Henkilotunnus",
             Criterion::SahkoinenAsiointitunnus => "SahkoinenAsiointitunnus",
+            Criterion::Sukunimi => "Sukunimi",
+            Criterion::Etunimet => "Etunimet",
+            Criterion::Syntymaaika => "Syntymaaika",
+            Criterion::Kuntanumero => "Kuntanumero",
+            Criterion::SyntymaaikaAlku => "SyntymaaikaAlku",
+            Criterion::SyntymaaikaLoppu => "SyntymaaikaLoppu",
+            Criterion::Enimmaismaara => "Enimmaismaara",
         }
     }
 

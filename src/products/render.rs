@@ -52,6 +52,12 @@ pub struct Rendered {
 }
 
 pub fn render(answer: &Answer<'_>) -> Rendered {
+    render_with(answer, &[])
+}
+
+/// As [`render`], with a `Henkilo` for each of `more` after the answer's own person (an
+/// extraction answers several persons; docs/extraction.md).
+pub fn render_with(answer: &Answer<'_>, more: &[PersonView<'_>]) -> Rendered {
     let mut out = XmlOut::with_capacity(8192);
     let stamp = answer.now.strftime("%Y%m%d%H%M%S").to_string();
     let info = answer.now.strftime("%d.%m.%Y %H:%M").to_string();
@@ -94,11 +100,8 @@ pub fn render(answer: &Answer<'_>) -> Rendered {
     }
     out.close("Hakuperusteet");
     let mut groups = Vec::new();
-    if let Some(view) = answer
-        .person
-        .as_ref()
-        .filter(|_| answer.code.carries_data())
-    {
+    let views = answer.person.iter().chain(more);
+    for view in views.filter(|_| answer.code.carries_data()) {
         out.open("Henkilo", &[]);
         for g in &view.product.groups {
             let value = if g.def.location && view.withhold_location {
@@ -106,7 +109,7 @@ pub fn render(answer: &Answer<'_>) -> Rendered {
             } else {
                 (g.def.extract)(view.person, view.related)
             };
-            if value.has_data() {
+            if value.has_data() && !groups.contains(&g.def.id) {
                 groups.push(g.def.id);
             }
             template::render(g.node, &value, &mut out);

@@ -5,9 +5,9 @@
 
 use crate::xml::escape_into;
 
-use super::Product;
 use super::render::{HENKILOTIEDOT_NS, VTJKYSELY_NS};
 use super::template::Node;
+use super::{Criterion, Product};
 
 /// The catalogue schema's file name, as the generated schemas import it (and as the server
 /// serves it, beside them).
@@ -142,8 +142,19 @@ pub fn product_schema(p: &Product) -> String {
     );
     // The echo carries the value as sent (a malformed one too) and is empty in refusals,
     // so each criterion is optional and its text any string.
+    // After the product's own criteria, those of the identification and extraction
+    // searches, which any person product may answer (docs/hakuxml.md, docs/extraction.md).
+    let searches = [
+        Criterion::Sukunimi,
+        Criterion::Etunimet,
+        Criterion::Syntymaaika,
+        Criterion::Kuntanumero,
+        Criterion::SyntymaaikaAlku,
+        Criterion::SyntymaaikaLoppu,
+        Criterion::Enimmaismaara,
+    ];
     x.sequence(r#"<xs:element name="Hakuperusteet">"#, |x| {
-        for c in &p.criteria {
+        for c in p.criteria.iter().chain(&searches) {
             x.attributed(
                 &format!(r#"<xs:element name="{}" minOccurs="0">"#, c.element()),
                 "xs:string",
@@ -172,11 +183,14 @@ pub fn product_schema(p: &Product) -> String {
             );
         }
     });
-    x.sequence(r#"<xs:element name="Henkilo" minOccurs="0">"#, |x| {
-        for g in &p.groups {
-            x.node(g.node);
-        }
-    });
+    x.sequence(
+        r#"<xs:element name="Henkilo" minOccurs="0" maxOccurs="unbounded">"#,
+        |x| {
+            for g in &p.groups {
+                x.node(g.node);
+            }
+        },
+    );
     x.close("</xs:sequence>");
     for a in [
         ("tietojenPoimintaaika", "vtj:TietojenPoimintaaikaTyyppi"),

@@ -4,10 +4,12 @@
 
 pub mod codes;
 pub mod estate;
+pub mod estate_index;
 pub(crate) mod fixture_estate;
 pub mod fixtures;
 pub mod generate;
 pub mod model;
+pub mod name_index;
 mod names;
 pub mod population_cli;
 mod rng;

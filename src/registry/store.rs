@@ -2,6 +2,10 @@
 //! index trees from passive identity codes and SATUs to the active code; buildings keyed by
 //! VTJ-PRT, dwellings keyed by their 16-character identifier (so a building's dwellings are
 //! one prefix scan) and properties keyed by their canonical identifier. Values are JSON.
+//! Search indexes (keys only): persons by normalised surname and birth date and by home
+//! municipality and birth date ([`crate::registry::name_index`]), buildings by street
+//! address and old identifier, properties by name ([`crate::registry::estate_index`]);
+//! every `put*` and the [`BulkWriter`] keep them in step.
 //! Nothing here is loaded whole into memory; every lookup is a point read or a prefix scan.
 //! Bulk loading goes through [`BulkWriter`] (batched writes); this file must not decide
 //! what is stored, only how.
@@ -11,7 +15,9 @@ use serde::de::DeserializeOwned;
 
 use crate::ids::{DwellingId, Hetu, PropertyId, Prt, Satu};
 use crate::registry::estate::{Building, Dwelling, Property};
+use crate::registry::estate_index;
 use crate::registry::model::Person;
+use crate::registry::name_index;
 
 const PERSONS: &str = "registry.persons";
 const PASSIVE: &str = "registry.passive_hetu";
@@ -19,6 +25,11 @@ const SATU: &str = "registry.satu";
 const BUILDINGS: &str = "registry.buildings";
 const DWELLINGS: &str = "registry.dwellings";
 const PROPERTIES: &str = "registry.properties";
+const NAMES: &str = "registry.name_index";
+const OLD_PRT: &str = "registry.building_old_id";
+const ADDRESSES: &str = "registry.building_address_index";
+const PROPERTY_NAMES: &str = "registry.property_name_index";
+const MUNICIPALITIES: &str = "registry.municipality_index";
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
@@ -52,6 +63,16 @@ pub struct Registry {
     buildings: sled::Tree,
     dwellings: sled::Tree,
     properties: sled::Tree,
+    /// Identification index: [`name_index::key`] → nothing.
+    names: sled::Tree,
+    /// Old building identifier → VTJ-PRT.
+    old_prt: sled::Tree,
+    /// Building identification index: [`estate_index::address_keys`] → nothing.
+    addresses: sled::Tree,
+    /// Property identification index: [`estate_index::property_key`] → nothing.
+    property_names: sled::Tree,
+    /// Extraction index: [`name_index::municipality_key`] → nothing.
+    municipalities: sled::Tree,
 }
 
 /// The stored form of a record.
@@ -75,6 +96,11 @@ impl Registry {
             buildings: db.open_tree(BUILDINGS)?,
             dwellings: db.open_tree(DWELLINGS)?,
             properties: db.open_tree(PROPERTIES)?,
+            names: db.open_tree(NAMES)?,
+            old_prt: db.open_tree(OLD_PRT)?,
+            addresses: db.open_tree(ADDRESSES)?,
+            property_names: db.open_tree(PROPERTY_NAMES)?,
+            municipalities: db.open_tree(MUNICIPALITIES)?,
         })
     }
 
@@ -82,7 +108,17 @@ impl Registry {
     pub fn put(&self, person: &Person) -> Result<(), RegistryError> {
         let bytes = encode(person);
         let key = person.hetu.as_str().as_bytes();
-        self.persons.insert(key, bytes)?;
+        if let Some(old) = self.persons.insert(key, bytes)? {
+            let old: Person = decode(key, &old)?;
+            self.names.remove(name_index::key(&old))?;
+            if let Some(k) = name_index::municipality_key(&old) {
+                self.municipalities.remove(k)?;
+            }
+        }
+        self.names.insert(name_index::key(person), &[])?;
+        if let Some(k) = name_index::municipality_key(person) {
+            self.municipalities.insert(k, &[])?;
+        }
         for old in &person.passive_hetus {
             self.passive.insert(old.as_str().as_bytes(), key)?;
         }
@@ -94,8 +130,22 @@ impl Registry {
 
     /// Stores a building (replacing any earlier record under the same PRT).
     pub fn put_building(&self, b: &Building) -> Result<(), RegistryError> {
-        self.buildings
-            .insert(b.prt.as_str().as_bytes(), encode(b))?;
+        if let Some(old) = self
+            .buildings
+            .insert(b.prt.as_str().as_bytes(), encode(b))?
+        {
+            let old: Building = decode(b.prt.as_str().as_bytes(), &old)?;
+            for k in estate_index::address_keys(&old) {
+                self.addresses.remove(k)?;
+            }
+        }
+        for k in estate_index::address_keys(b) {
+            self.addresses.insert(k, &[])?;
+        }
+        if let Some(old) = &b.old_id {
+            self.old_prt
+                .insert(old.as_bytes(), b.prt.as_str().as_bytes())?;
+        }
         Ok(())
     }
 
@@ -108,13 +158,74 @@ impl Registry {
 
     /// Stores a property (replacing any earlier record under the same identifier).
     pub fn put_property(&self, p: &Property) -> Result<(), RegistryError> {
-        self.properties
-            .insert(p.id.to_string().as_bytes(), encode(p))?;
+        let key = p.id.to_string();
+        if let Some(old) = self.properties.insert(key.as_bytes(), encode(p))? {
+            let old: Property = decode(key.as_bytes(), &old)?;
+            if let Some(k) = estate_index::property_key(&old) {
+                self.property_names.remove(k)?;
+            }
+        }
+        if let Some(k) = estate_index::property_key(p) {
+            self.property_names.insert(k, &[])?;
+        }
         Ok(())
     }
 
     pub fn building(&self, prt: &Prt) -> Result<Option<Building>, RegistryError> {
         self.point(&self.buildings, prt.as_str().as_bytes())
+    }
+
+    /// The buildings at a street address of a municipality (every number of the street
+    /// when `number` is `None`): one prefix read of the address index.
+    pub fn buildings_at(
+        &self,
+        municipality: &str,
+        street: &str,
+        number: Option<&str>,
+    ) -> Result<Vec<Building>, RegistryError> {
+        let prefix = estate_index::address_prefix(municipality, street, number);
+        let mut prts: Vec<Vec<u8>> = Vec::new();
+        for k in self.addresses.scan_prefix(&prefix).keys() {
+            let k = k?;
+            let prt = k[k.len() - 10..].to_vec();
+            if !prts.contains(&prt) {
+                prts.push(prt);
+            }
+        }
+        prts.iter()
+            .map(|prt| {
+                self.point(&self.buildings, prt)?.ok_or_else(|| {
+                    RegistryError::DanglingIndex(String::from_utf8_lossy(prt).into())
+                })
+            })
+            .collect()
+    }
+
+    /// The properties of this name in a municipality: one prefix read of the name index.
+    pub fn properties_named(
+        &self,
+        municipality: &str,
+        name: &str,
+    ) -> Result<Vec<Property>, RegistryError> {
+        let prefix = estate_index::property_prefix(municipality, name);
+        self.property_names
+            .scan_prefix(&prefix)
+            .keys()
+            .map(|k| {
+                let k = k?;
+                let id = &k[prefix.len()..];
+                self.point(&self.properties, id)?
+                    .ok_or_else(|| RegistryError::DanglingIndex(String::from_utf8_lossy(id).into()))
+            })
+            .collect()
+    }
+
+    /// A building by its old building identifier (`KKK-SSS-RRRR-YYYY-T-nnn`).
+    pub fn building_by_old_id(&self, old: &str) -> Result<Option<Building>, RegistryError> {
+        match self.old_prt.get(old.as_bytes())? {
+            None => Ok(None),
+            Some(prt) => self.point(&self.buildings, &prt),
+        }
     }
 
     pub fn dwelling(&self, id: &DwellingId) -> Result<Option<Dwelling>, RegistryError> {
@@ -275,6 +386,57 @@ impl Registry {
         )
     }
 
+    /// The persons filed under this surname and birth date (normalised, see
+    /// [`name_index`]): one prefix read of the identification index.
+    pub fn by_surname_and_birth(
+        &self,
+        surname: &str,
+        birth: jiff::civil::Date,
+    ) -> Result<Vec<Person>, RegistryError> {
+        let prefix = name_index::prefix(surname, birth);
+        self.names
+            .scan_prefix(&prefix)
+            .keys()
+            .map(|k| {
+                let k = k?;
+                let hetu = &k[prefix.len()..];
+                self.get_raw(hetu)?.ok_or_else(|| {
+                    RegistryError::DanglingIndex(String::from_utf8_lossy(hetu).into())
+                })
+            })
+            .collect()
+    }
+
+    /// Up to `limit` persons that `keep` accepts whose home municipality is
+    /// `municipality`, born from `from` to `to` inclusive, in birth-date order: one range
+    /// read of the extraction index, stopping at the `limit`th kept person.
+    pub fn persons_of_municipality(
+        &self,
+        municipality: &str,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+        limit: usize,
+        keep: impl Fn(&Person) -> bool,
+    ) -> Result<Vec<Person>, RegistryError> {
+        let start = name_index::municipality_from(municipality, from);
+        let end = name_index::municipality_from(municipality, to.tomorrow().unwrap_or(to));
+        let mut out = Vec::new();
+        for k in self.municipalities.range(start..end).keys() {
+            if out.len() >= limit {
+                break;
+            }
+            let k = k?;
+            let hetu = &k[k.len() - 11..];
+            let p = self.get_raw(hetu)?.ok_or_else(|| {
+                RegistryError::DanglingIndex(String::from_utf8_lossy(hetu).into())
+            })?;
+            if keep(&p) {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
     /// Number of persons stored.
     pub fn len(&self) -> usize {
         self.persons.len()
@@ -289,8 +451,9 @@ impl Registry {
 /// every [`BulkWriter::BATCH`] records and on [`BulkWriter::finish`].
 pub struct BulkWriter<'a> {
     registry: &'a Registry,
-    /// persons, passive, satu, buildings, dwellings, properties
-    batches: [sled::Batch; 6],
+    /// persons, passive, satu, buildings, dwellings, properties, names, old building ids,
+    /// building addresses, property names, municipalities
+    batches: [sled::Batch; 11],
     pending: usize,
 }
 
@@ -314,10 +477,20 @@ impl BulkWriter<'_> {
         if let Some(satu) = &p.satu {
             self.add(2, satu.as_str().as_bytes(), key.to_vec())?;
         }
+        self.add(6, &name_index::key(p), Vec::new())?;
+        if let Some(k) = name_index::municipality_key(p) {
+            self.add(10, &k, Vec::new())?;
+        }
         self.add(0, key, encode(p))
     }
 
     pub fn building(&mut self, b: &Building) -> Result<(), RegistryError> {
+        if let Some(old) = &b.old_id {
+            self.add(7, old.as_bytes(), b.prt.as_str().as_bytes().to_vec())?;
+        }
+        for k in estate_index::address_keys(b) {
+            self.add(8, &k, Vec::new())?;
+        }
         self.add(3, b.prt.as_str().as_bytes(), encode(b))
     }
 
@@ -326,6 +499,9 @@ impl BulkWriter<'_> {
     }
 
     pub fn property(&mut self, p: &Property) -> Result<(), RegistryError> {
+        if let Some(k) = estate_index::property_key(p) {
+            self.add(9, &k, Vec::new())?;
+        }
         self.add(5, p.id.to_string().as_bytes(), encode(p))
     }
 
@@ -338,6 +514,11 @@ impl BulkWriter<'_> {
             &r.buildings,
             &r.dwellings,
             &r.properties,
+            &r.names,
+            &r.old_prt,
+            &r.addresses,
+            &r.property_names,
+            &r.municipalities,
         ];
         for (tree, batch) in trees.into_iter().zip(self.batches.iter_mut()) {
             tree.apply_batch(std::mem::take(batch))?;
