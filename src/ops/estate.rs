@@ -8,7 +8,7 @@ use crate::app::App;
 use crate::audit::AuditRecord;
 use crate::codes::{CriterionCode, ReturnCode};
 use crate::products::estate::EstateProduct;
-use crate::products::estate_render::{self, BuildingView, DwellingView, EstateAnswer};
+use crate::products::estate_render::{self, BuildingView, DwellingView, EstateAnswer, Subject};
 use crate::registry::estate::{Building, Dwelling};
 use crate::registry::store::{Registry, RegistryError};
 
@@ -58,6 +58,34 @@ pub fn authorised(
         ));
     }
     Ok(auth)
+}
+
+/// Records the outcome in the audit record (the code, and the group when a building or
+/// property is disclosed) and writes the document.
+pub fn answer(
+    record: &mut AuditRecord,
+    root: &'static str,
+    product_name: &str,
+    code: ReturnCode,
+    code_text: Option<&str>,
+    criteria: &[(&'static str, String, CriterionCode)],
+    subject: Option<Subject>,
+) -> String {
+    record.return_code = code.code().into();
+    match &subject {
+        Some(Subject::Building(_)) => record.groups = vec!["Rakennus".into()],
+        Some(Subject::Property(..)) => record.groups = vec!["Kiinteisto".into()],
+        None => {}
+    }
+    estate_render::render(&EstateAnswer {
+        root,
+        product_name,
+        code,
+        code_text,
+        criteria,
+        subject,
+        now: &helsinki_now(),
+    })
 }
 
 /// A building or property document that carries only a return code.

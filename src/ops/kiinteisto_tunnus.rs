@@ -9,13 +9,13 @@ use crate::audit::AuditRecord;
 use crate::ids::{IdError, PropertyId};
 
 use crate::codes::ReturnCode;
-use crate::products::estate_render::{self, EstateAnswer, Subject};
+use crate::products::estate_render::{self, Subject};
 use crate::registry::store::RegistryError;
 
+use super::Caller;
 use super::estate;
 use super::rakennus_tunnus::outcome;
 use super::request::{Operation, Params};
-use super::{Caller, helsinki_now};
 
 /// The typed request; an identifier that does not parse keeps its error for the handler.
 #[derive(Debug, Clone)]
@@ -81,18 +81,13 @@ pub fn answer(
             (code, None, subject)
         }
     };
-    let now = helsinki_now();
-    record.return_code = code.code().into();
-    if subject.is_some() {
-        record.groups = vec!["Kiinteisto".into()];
-    }
-    Ok(estate_render::render(&EstateAnswer {
-        root: estate_render::PROPERTY_ROOT,
-        product_name: &auth.product.name,
+    Ok(estate::answer(
+        record,
+        estate_render::PROPERTY_ROOT,
+        &auth.product.name,
         code,
-        code_text: text,
-        criteria: &criteria,
+        text,
+        &criteria,
         subject,
-        now: &now,
-    }))
+    ))
 }

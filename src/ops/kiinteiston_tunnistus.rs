@@ -10,12 +10,12 @@ use crate::app::App;
 use crate::audit::AuditRecord;
 use crate::codes::ReturnCode;
 use crate::hakuxml::KiinteistonTunnistusHaku;
-use crate::products::estate_render::{self, EstateAnswer, Subject};
+use crate::products::estate_render::{self, Subject};
 
+use super::Caller;
 use super::criteria::{self, Criteria};
 use super::estate;
 use super::request::{Operation, Params};
-use super::{Caller, helsinki_now};
 
 /// Answers the query with a VTJ document.
 pub fn answer(
@@ -72,17 +72,13 @@ pub fn answer(
         ],
         ccode,
     );
-    record.return_code = code.code().into();
-    if subject.is_some() {
-        record.groups = vec!["Kiinteisto".into()];
-    }
-    Ok(estate_render::render(&EstateAnswer {
+    Ok(estate::answer(
+        record,
         root,
-        product_name: &auth.product.name,
+        &auth.product.name,
         code,
-        code_text: text,
-        criteria: &echoed,
+        text,
+        &echoed,
         subject,
-        now: &helsinki_now(),
-    }))
+    ))
 }

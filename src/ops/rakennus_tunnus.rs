@@ -10,12 +10,12 @@ use crate::audit::AuditRecord;
 use crate::ids::{DwellingId, IdError, Prt};
 
 use crate::codes::{CriterionCode, ReturnCode};
-use crate::products::estate_render::{self, EstateAnswer, Subject};
+use crate::products::estate_render::{self, Subject};
 use crate::registry::store::RegistryError;
 
+use super::Caller;
 use super::estate;
 use super::request::{Operation, Params};
-use super::{Caller, helsinki_now};
 
 /// The typed request; an identifier that does not parse keeps its error for the handler.
 #[derive(Debug, Clone)]
@@ -107,20 +107,15 @@ pub fn answer(
             (code, None, subject)
         }
     };
-    let now = helsinki_now();
-    record.return_code = code.code().into();
-    if subject.is_some() {
-        record.groups = vec!["Rakennus".into()];
-    }
-    Ok(estate_render::render(&EstateAnswer {
-        root: estate_render::BUILDING_ROOT,
-        product_name: &auth.product.name,
+    Ok(estate::answer(
+        record,
+        estate_render::BUILDING_ROOT,
+        &auth.product.name,
         code,
-        code_text: text,
-        criteria: &criteria,
+        text,
+        &criteria,
         subject,
-        now: &now,
-    }))
+    ))
 }
 
 /// The return code and criterion code of a lookup by an identifier.
