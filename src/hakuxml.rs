@@ -43,7 +43,9 @@ const SURNAME_MISSING: &str = "Sukunimi on pakollinen annettava / Slaktnamn ar o
 const FIRST_NAMES_MISSING: &str = "Etunimet on pakollinen annettava / Fornamn ar obligatoriskt";
 const BIRTH_DATE_MISSING: &str =
     "Syntymaaika on pakollinen annettava / Fodelsetid ar obligatoriskt";
-const CRITERION_MISSING: &str = "Pakollinen hakuehto puuttuu. / Obligatoriskt sokkriteriet fattas.";
+/// The catalogue's 0005 text for a mandatory search criterion that is missing.
+pub const CRITERION_MISSING: &str =
+    "Pakollinen hakuehto puuttuu. / Obligatoriskt sokkriteriet fattas.";
 
 /// Identification of a person (`TeeHenkilonTunnistusKysely`): surname, first names and
 /// birth date are mandatory, the home municipality optional.

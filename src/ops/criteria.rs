@@ -70,6 +70,17 @@ pub fn authorised(
     }
 }
 
+impl<T> Criteria<T> {
+    /// The document, or the `0005` text saying what is missing.
+    pub fn into_given(self) -> Result<T, &'static str> {
+        match self {
+            Criteria::Given(h) => Ok(h),
+            Criteria::Absent => Err(hakuxml::CRITERION_MISSING),
+            Criteria::Incomplete(text) => Err(text),
+        }
+    }
+}
+
 /// Reads `HakuXml` as a `T` document; a refusal is its return code and `Paluukoodi` text.
 pub fn read<T: Haku>(p: &Params) -> Result<Criteria<T>, (ReturnCode, String)> {
     let Some(text) = p.get("HakuXml") else {

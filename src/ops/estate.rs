@@ -16,7 +16,7 @@ use super::request::{Operation, Params};
 use super::{Authorised, Caller, authorise_with, helsinki_now};
 
 /// The `0005` text when no identifier is sent.
-pub const NO_KEY_TEXT: &str = "Pakollinen hakuehto puuttuu. / Obligatoriskt sokkriteriet fattas.";
+pub const NO_KEY_TEXT: &str = crate::hakuxml::CRITERION_MISSING;
 
 /// Runs the shared checks with a building product: the authorised query (its product
 /// recorded) or the refusal document (code and reason recorded).

@@ -13,11 +13,9 @@ use crate::hakuxml::{self, HenkilonPoimintaHaku};
 use crate::products::Criterion;
 use crate::products::render::{self, Answer, CriterionEcho, PersonView};
 
-use super::criteria::{self, Criteria};
+use super::criteria;
 use super::request::{Operation, Params};
 use super::{Caller, helsinki_now, henkilon_tunnus, refuse_with_text};
-
-const NO_CRITERIA_TEXT: &str = "Pakollinen hakuehto puuttuu. / Obligatoriskt sokkriteriet fattas.";
 
 fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
@@ -40,18 +38,9 @@ pub fn answer(
         Ok(a) => a,
         Err(document) => return Ok(document),
     };
-    let haku = match criteria {
-        Criteria::Given(h) => h,
-        Criteria::Absent => {
-            return Ok(refuse_with_text(
-                record,
-                ReturnCode::Notice,
-                NO_CRITERIA_TEXT,
-            ));
-        }
-        Criteria::Incomplete(text) => {
-            return Ok(refuse_with_text(record, ReturnCode::Notice, text));
-        }
+    let haku = match criteria.into_given() {
+        Ok(h) => h,
+        Err(text) => return Ok(refuse_with_text(record, ReturnCode::Notice, text)),
     };
     let date = |v: &Option<String>| {
         given(v)

@@ -18,15 +18,12 @@ use crate::registry::model::Person;
 use crate::registry::name_index::{first_names_match, normalise};
 use crate::registry::store::{Registry, RegistryError};
 
-use super::criteria::{self, Criteria};
+use super::criteria;
 use super::request::{Operation, Params};
 use super::{Caller, helsinki_now, henkilon_tunnus, refuse_with_text};
 
 /// The `0005` text when the criteria matched more than one person.
 pub const SEVERAL_TEXT: &str = "Löytyi useampi kuin 1. / Hittades flera än 1.";
-
-/// The `0005` text when `HakuXml` is not sent at all.
-const NO_CRITERIA_TEXT: &str = "Pakollinen hakuehto puuttuu. / Obligatoriskt sokkriteriet fattas.";
 
 /// The persons the criteria identify (any number; the caller decides what that means).
 pub fn search(h: &HenkilonTunnistusHaku, registry: &Registry) -> Result<Vec<Person>, String> {
@@ -98,18 +95,9 @@ pub fn answer(
         Ok(a) => a,
         Err(document) => return Ok(document),
     };
-    let haku = match criteria {
-        Criteria::Given(h) => h,
-        Criteria::Absent => {
-            return Ok(refuse_with_text(
-                record,
-                ReturnCode::Notice,
-                NO_CRITERIA_TEXT,
-            ));
-        }
-        Criteria::Incomplete(text) => {
-            return Ok(refuse_with_text(record, ReturnCode::Notice, text));
-        }
+    let haku = match criteria.into_given() {
+        Ok(h) => h,
+        Err(text) => return Ok(refuse_with_text(record, ReturnCode::Notice, text)),
     };
     let found = search(&haku, &app.registry)?;
     let (code, text, ccode, person) = match found.len() {

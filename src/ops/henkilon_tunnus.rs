@@ -59,7 +59,7 @@ pub fn apply(
     let Some((used, value)) = req.search_key() else {
         return Ok(Found {
             code: ReturnCode::Notice,
-            code_text: Some("Pakollinen hakuehto puuttuu. / Obligatoriskt sokkriteriet fattas."),
+            code_text: Some(crate::hakuxml::CRITERION_MISSING),
             criteria: echo(product, None, CriterionCode::NotFound),
             person: None,
         });

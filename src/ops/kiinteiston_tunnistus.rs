@@ -13,7 +13,7 @@ use crate::hakuxml::KiinteistonTunnistusHaku;
 use crate::products::estate_render::{self, Subject};
 
 use super::Caller;
-use super::criteria::{self, Criteria};
+use super::criteria;
 use super::estate;
 use super::request::{Operation, Params};
 
@@ -42,10 +42,9 @@ pub fn answer(
         record.return_code = ReturnCode::Notice.code().into();
         estate::refusal(root, &auth.product.name, ReturnCode::Notice, Some(text))
     };
-    let haku = match criteria {
-        Criteria::Given(h) => h,
-        Criteria::Absent => return Ok(notice(record, estate::NO_KEY_TEXT)),
-        Criteria::Incomplete(text) => return Ok(notice(record, text)),
+    let haku = match criteria.into_given() {
+        Ok(h) => h,
+        Err(text) => return Ok(notice(record, text)),
     };
     let name = haku.nimi.as_deref().unwrap_or("").trim();
     let municipality = haku.kuntanumero.as_deref().unwrap_or("").trim();

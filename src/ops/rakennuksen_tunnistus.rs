@@ -14,7 +14,7 @@ use crate::products::estate_render::{self, Subject};
 use crate::registry::estate_index::split_address;
 
 use super::Caller;
-use super::criteria::{self, Criteria};
+use super::criteria;
 use super::estate;
 use super::request::{Operation, Params};
 
@@ -39,10 +39,9 @@ pub fn answer(
         Ok(a) => a,
         Err(document) => return Ok(document),
     };
-    let haku = match criteria {
-        Criteria::Given(h) => h,
-        Criteria::Absent => return Ok(notice(record, &auth.product.name, estate::NO_KEY_TEXT)),
-        Criteria::Incomplete(text) => return Ok(notice(record, &auth.product.name, text)),
+    let haku = match criteria.into_given() {
+        Ok(h) => h,
+        Err(text) => return Ok(notice(record, &auth.product.name, text)),
     };
     let address = haku.katuosoite.as_deref().unwrap_or("").trim();
     let municipality = haku.kuntanumero.as_deref().unwrap_or("").trim();
