@@ -100,24 +100,18 @@ pub struct FilterArgs {
 
 impl FilterArgs {
     fn filter(&self) -> anyhow::Result<Filter> {
-        let fields = [
-            ("organisation", &self.organisation),
-            ("kayttajatunnus", &self.kayttajatunnus),
-            ("loppukayttaja", &self.loppukayttaja),
-            ("subject", &self.subject),
-            ("operation", &self.operation),
-            ("return_code", &self.return_code),
-            ("from", &self.from),
-            ("to", &self.to),
-        ];
-        let mut pairs: Vec<(&str, String)> = fields
-            .iter()
-            .filter_map(|(k, v)| v.as_ref().map(|v| (*k, v.clone())))
-            .collect();
-        if let Some(l) = self.limit {
-            pairs.push(("limit", l.to_string()));
-        }
-        Ok(Filter::from_pairs(pairs)?)
+        let filter = Filter {
+            organisation: self.organisation.clone(),
+            kayttajatunnus: self.kayttajatunnus.clone(),
+            loppukayttaja: self.loppukayttaja.clone(),
+            subject: self.subject.clone(),
+            operation: self.operation.clone(),
+            return_code: self.return_code.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            limit: self.limit,
+        };
+        Ok(filter.checked()?)
     }
 }
 

@@ -108,8 +108,27 @@ impl Filter {
             };
             *slot = Some(value);
         }
-        f.bounds()?;
-        Ok(f)
+        f.checked()
+    }
+
+    /// The filter with empty values taken as absent, once its time bounds are readable.
+    pub fn checked(mut self) -> Result<Self, FilterError> {
+        for v in [
+            &mut self.organisation,
+            &mut self.kayttajatunnus,
+            &mut self.loppukayttaja,
+            &mut self.subject,
+            &mut self.operation,
+            &mut self.return_code,
+            &mut self.from,
+            &mut self.to,
+        ] {
+            if v.as_deref() == Some("") {
+                *v = None;
+            }
+        }
+        self.bounds()?;
+        Ok(self)
     }
 
     /// The filter with `limit` set to [`DEFAULT_SEARCH_LIMIT`] if it had none.
