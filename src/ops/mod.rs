@@ -163,6 +163,9 @@ fn deny(code: ReturnCode, reason: impl Into<String>) -> Refusal {
     }
 }
 
+/// How stale a recorded last use may be before a query records it again.
+const LAST_USE_RESOLUTION: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
+
 /// The 0005 text of a query refused for quota (the emulator's wording).
 pub const QUOTA_TEXT: &str =
     "Kyselyjen enimmäismäärä on ylitetty / Det maximala antalet förfrågningar har överskridits";
@@ -245,10 +248,14 @@ pub fn authorise_with<P>(
             ),
         ));
     }
-    state
-        .last_use
-        .touch(&organisation.id, user, stamp)
-        .map_err(internal)?;
+    // The idle period is months long: recording the use once an hour is exact enough and
+    // keeps a store write off the path of every query.
+    if stamp.duration_since(last) > LAST_USE_RESOLUTION {
+        state
+            .last_use
+            .touch(&organisation.id, user, stamp)
+            .map_err(internal)?;
+    }
     params
         .get("Loppukayttaja")
         .ok_or_else(|| deny(ReturnCode::MissingEndUser, "end user missing"))?;
