@@ -123,7 +123,7 @@ fn main() {
     let start_time: jiff::Timestamp = "2021-01-01T00:00:00Z".parse().unwrap();
 
     // --- append ---
-    let log = rt.block_on(async { AuditLog::open(&db, &settings).unwrap() });
+    let log = rt.block_on(async { AuditLog::open(&db, &path, &settings).unwrap() });
     let next = Arc::new(AtomicU64::new(0));
     let began = Instant::now();
     let mut last_report = Instant::now();

@@ -100,9 +100,11 @@ fn audit_append(c: &mut Criterion) {
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let db = sled::open(dir.path().join("data")).unwrap();
+    let data = dir.path().join("data");
+    let db = sled::open(&data).unwrap();
     let settings = vtj_emulator::audit::AuditSettings::builtin().unwrap();
-    let log = rt.block_on(async { vtj_emulator::audit::AuditLog::open(&db, &settings).unwrap() });
+    let log =
+        rt.block_on(async { vtj_emulator::audit::AuditLog::open(&db, &data, &settings).unwrap() });
     let mut i = 0u64;
     let mut group = c.benchmark_group("stage/audit append, durable");
     group.sample_size(20);

@@ -160,7 +160,7 @@ impl Local {
         };
         Ok(Some(Local {
             trees: Trees::open(&db)?,
-            log: AuditLog::open(&db, &settings.audit)?,
+            log: AuditLog::open(&db, &settings.data_dir, &settings.audit)?,
             public_key: settings.audit.signer.public_key_hex(),
         }))
     }

@@ -60,7 +60,7 @@ impl App {
         let n = fixtures.import(&registry)?;
         // No count of the whole registry here: start-up must not scan the population.
         tracing::info!(persons = n, "fixtures imported");
-        let audit = AuditLog::open_server(&db, &settings.audit)?;
+        let audit = AuditLog::open_server(&db, &settings.data_dir, &settings.audit)?;
         let access = AccessState::open(&db).map_err(|error| OpenError::Store {
             path: settings.data_dir.display().to_string(),
             error,

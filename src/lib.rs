@@ -32,7 +32,8 @@
 //! - [`canned`]: the canned-response server (hidden `canned-server`), the stack's ceiling
 //!   for `benches/compare.sh`.
 //! - [`codes`]: VTJ return codes and search-criterion codes with their texts.
-//! - [`audit`]: the chained, durable audit log with group commit.
+//! - [`audit`]: the chained, durable audit log: group commit through a write-ahead journal
+//!   (one `fdatasync` a batch), sled trees and indexes, checkpoints, retention, search.
 //! - [`faults`]: fault injection rules and the reserved test identity codes.
 //! - [`metrics`]: in-process metrics (queries, latency, refused handshakes, lockouts,
 //!   quota refusals, injected faults, reloads) and their Prometheus text.

@@ -126,6 +126,8 @@ pub async fn run(
     {
         tracing::warn!("in-flight connections did not finish within {SHUTDOWN_GRACE:?}");
     }
+    // A final checkpoint and a flush of sled: a clean stop leaves the audit journal empty.
+    app.audit.close().await;
     if let Err(e) = app.db.flush_async().await {
         tracing::error!(error = %e, "final flush failed");
     }

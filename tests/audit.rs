@@ -274,7 +274,7 @@ async fn pruning_removes_the_expired_prefix_behind_a_signed_anchor() {
     let db = sled::open(dir.path()).unwrap();
     let mut settings = AuditSettings::builtin().unwrap();
     settings.checkpoint_every = 2;
-    let log = AuditLog::open(&db, &settings).unwrap();
+    let log = AuditLog::open(&db, dir.path(), &settings).unwrap();
     let now = jiff::Timestamp::now();
     let years_ago = |y: i64, d: i64| {
         now.to_zoned(jiff::tz::TimeZone::UTC)
@@ -349,7 +349,7 @@ async fn pruning_removes_the_expired_prefix_behind_a_signed_anchor() {
     log.close().await;
     drop((log, trees, db));
     let db = open_db(dir.path()).await;
-    let log = AuditLog::open(&db, &settings).unwrap();
+    let log = AuditLog::open(&db, dir.path(), &settings).unwrap();
     assert_eq!(
         log.append(record(&now.to_string(), "next", "x"))
             .await
@@ -367,7 +367,7 @@ async fn the_server_prunes_expired_records_by_itself() {
     let data = dir.path().join("data");
     {
         let db = sled::open(&data).unwrap();
-        let log = AuditLog::open(&db, &AuditSettings::builtin().unwrap()).unwrap();
+        let log = AuditLog::open(&db, &data, &AuditSettings::builtin().unwrap()).unwrap();
         log.append(record("2001-01-01T00:00:00Z", "ancient", "010180-9026"))
             .await
             .unwrap();

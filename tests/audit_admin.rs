@@ -197,7 +197,7 @@ async fn the_cli_reads_a_stopped_store_verifies_and_prunes_it() {
     let data = dir.path().join("data");
     {
         let db = sled::open(&data).unwrap();
-        let log = AuditLog::open(&db, &AuditSettings::builtin().unwrap()).unwrap();
+        let log = AuditLog::open(&db, &data, &AuditSettings::builtin().unwrap()).unwrap();
         log.append(record("2001-01-01T00:00:00Z", "ancient", "010180-9026"))
             .await
             .unwrap();

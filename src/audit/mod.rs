@@ -1,13 +1,15 @@
 //! The audit trail: one record per query, answered or refused, appended through a single
-//! writer task that chains each record to its predecessor (SHA-256), keeps indexes by
-//! subject, end user and time, signs periodic checkpoints (Ed25519) and flushes to disk
-//! before anyone is told the record exists. Also verification, retention (pruning behind a
+//! writer thread that chains each record to its predecessor (SHA-256), keeps indexes by
+//! subject, end user and time, signs periodic checkpoints (Ed25519) and makes each batch
+//! durable in a write-ahead journal (one `fdatasync`) before anyone is told the record
+//! exists. Also verification, retention (pruning behind a
 //! signed anchor), search and output formats. Owns the `audit.*` sled trees; knows nothing
 //! of SOAP, HTTP or rendering.
 
 pub mod checkpoint;
 pub mod format;
 pub mod index;
+pub mod journal;
 pub mod log;
 pub mod record;
 pub mod retention;

@@ -4,7 +4,7 @@
 //! it keeps, so its cost is proportional to what it removes. Before removing anything it
 //! writes a signed [`Anchor`] (number and hash of the last removed record), so the first
 //! kept record still links to something signed and `audit verify` still passes. Runs inside
-//! the writer task (`log.rs`), never beside it.
+//! the writer thread (`log.rs`), never beside it.
 
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
