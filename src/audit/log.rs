@@ -3,7 +3,7 @@
 //! flushed), appends the same bytes to the write-ahead journal and makes the whole group
 //! durable with one `fdatasync` (group commit), and only then acknowledges each caller.
 //! Sled itself is flushed by a second thread about once a second, after which the journal
-//! files it covers are deleted ([`super::journal`]); opening the log replays any journal
+//! files it covers are recycled ([`super::journal`]); opening the log replays any journal
 //! left by a crash. A failed write fails every record of the batch and every later one
 //! (the log refuses to guess what reached the disk), so callers can refuse to answer what
 //! was not recorded. The writer also signs checkpoints (every N records or T seconds) and
@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 use super::checkpoint::Checkpoint;
-use super::journal::{self, Journal, Kind};
+use super::journal::{self, Frames, Journal, Kind};
 use super::record::AuditRecord;
 use super::retention::{self, PruneReport};
 use super::settings::AuditSettings;
@@ -33,8 +33,6 @@ pub use super::store::read_all;
 const MAX_BATCH: usize = 512;
 /// How often sled is flushed in the background (and the journal behind it deleted) …
 const SLED_FLUSH_EVERY: Duration = Duration::from_secs(1);
-/// … or sooner, once the current journal file holds this many bytes.
-const JOURNAL_ROTATE_BYTES: u64 = 64 << 20;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum AuditError {
@@ -157,7 +155,6 @@ impl AuditLog {
             failed: None,
             settings: settings.clone(),
             counters: counters.clone(),
-            frames: Vec::new(),
         };
         let flag = running.clone();
         std::thread::Builder::new()
@@ -287,7 +284,7 @@ fn replay(db: &sled::Db, trees: &Trees, dir: &Path, pruned: u64) -> Result<Journ
 }
 
 /// The background flush of sled: one at a time, on a thread of its own, so no append
-/// waits for it. When it has finished, the journal files it covers are deleted.
+/// waits for it. When it has finished, the journal files it covers are recycled.
 #[derive(Default)]
 struct Flusher {
     busy: Arc<AtomicBool>,
@@ -300,8 +297,7 @@ impl Flusher {
     fn due(&self, journal: &Journal) -> bool {
         journal.written() > 0
             && !self.busy.load(Ordering::Acquire)
-            && (journal.written() >= JOURNAL_ROTATE_BYTES
-                || self.last.is_none_or(|t| t.elapsed() >= SLED_FLUSH_EVERY))
+            && self.last.is_none_or(|t| t.elapsed() >= SLED_FLUSH_EVERY)
     }
 
     fn start(&mut self, db: &sled::Db, covered: Vec<PathBuf>) {
@@ -314,7 +310,7 @@ impl Flusher {
                 let done = db
                     .flush()
                     .map_err(|e| e.to_string())
-                    .and_then(|_| journal::remove(&covered).map_err(|e| e.to_string()));
+                    .and_then(|_| journal::recycle(&covered).map_err(|e| e.to_string()));
                 if let Err(e) = done {
                     *error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
                 }
@@ -350,8 +346,6 @@ struct Writer {
     failed: Option<AuditError>,
     settings: AuditSettings,
     counters: Arc<Counters>,
-    /// The journal frames of the group being committed (reused).
-    frames: Vec<u8>,
 }
 
 impl Writer {
@@ -479,13 +473,13 @@ impl Writer {
         }
         let first = self.next_seq;
         let (mut seq, mut prev) = (self.next_seq, self.prev.clone());
-        self.frames.clear();
+        let mut records = Vec::with_capacity(batch.len());
         for (record, _) in batch.iter_mut() {
             record.seq = seq;
             record.prev_sha256 = prev;
             let bytes = serde_json::to_vec(&**record).expect("an AuditRecord always serialises");
             prev = digest_hex(&bytes);
-            journal::frame(&mut self.frames, Kind::Record, seq, &bytes);
+            records.push((seq, bytes.clone()));
             let written = self
                 .trees
                 .records
@@ -496,15 +490,24 @@ impl Writer {
             }
             seq += 1;
         }
+        let mut checkpoint = None;
         if seq - 1 - self.last_checkpoint >= self.settings.checkpoint_every {
             match self.write_checkpoint(seq - 1, &prev) {
-                Ok((_, bytes)) => {
-                    journal::frame(&mut self.frames, Kind::Checkpoint, seq - 1, &bytes)
-                }
+                Ok((_, bytes)) => checkpoint = Some((seq - 1, bytes)),
                 Err(e) => return Err(self.fail(e)),
             }
         }
-        if let Err(e) = self.sync_journal() {
+        let framed = |j: &Journal| {
+            let mut f = j.frames();
+            for (seq, bytes) in &records {
+                f.push(Kind::Record, *seq, bytes);
+            }
+            if let Some((seq, bytes)) = &checkpoint {
+                f.push(Kind::Checkpoint, *seq, bytes);
+            }
+            f
+        };
+        if let Err(e) = self.sync_journal(framed) {
             return Err(self.fail(e));
         }
         self.counters
@@ -515,11 +518,19 @@ impl Writer {
         Ok(first)
     }
 
-    /// Appends the pending frames to the journal with one `fdatasync`.
-    fn sync_journal(&mut self) -> Result<(), AuditError> {
+    /// Appends frames to the journal with one `fdatasync`, in a new file if the current
+    /// one is full. `framed` makes the frames for a file (a frame's check names its file).
+    fn sync_journal(&mut self, framed: impl Fn(&Journal) -> Frames) -> Result<(), AuditError> {
         let started = Instant::now();
+        let mut frames = framed(&self.journal);
+        if !self.journal.fits(frames.bytes.len()) {
+            self.journal
+                .rotate(frames.bytes.len() as u64)
+                .map_err(|e| io("cannot start a new audit journal file", e))?;
+            frames = framed(&self.journal);
+        }
         self.journal
-            .append_durably(&self.frames)
+            .append_durably(&frames)
             .map_err(|e| io("audit journal", e))?;
         let took = started.elapsed();
         self.counters.flushes.fetch_add(1, Ordering::Relaxed);
@@ -539,7 +550,7 @@ impl Writer {
         if self.failed.is_some() || !self.flusher.due(&self.journal) {
             return;
         }
-        match self.journal.rotate() {
+        match self.journal.rotate(0).and_then(|_| self.journal.older()) {
             Ok(covered) => self.flusher.start(&self.db, covered),
             Err(e) => {
                 self.fail(io("cannot start a new audit journal file", e));
@@ -547,7 +558,7 @@ impl Writer {
         }
     }
 
-    /// Flushes sled now and deletes the whole journal (it is all in sled then).
+    /// Flushes sled now and recycles the whole journal (it is all in sled then).
     fn flush_sled(&mut self) -> Result<(), AuditError> {
         self.flusher.wait();
         self.db.flush().map_err(store)?;
@@ -584,9 +595,11 @@ impl Writer {
         }
         let prev = self.prev.clone();
         let (cp, bytes) = self.write_checkpoint(head, &prev)?;
-        self.frames.clear();
-        journal::frame(&mut self.frames, Kind::Checkpoint, head, &bytes);
-        self.sync_journal()?;
+        self.sync_journal(|j| {
+            let mut f = j.frames();
+            f.push(Kind::Checkpoint, head, &bytes);
+            f
+        })?;
         if flush {
             self.flush_sled()?;
         }
@@ -713,14 +726,14 @@ mod tests {
         // A crash after the journal sync but before sled's flush: the records are in the
         // journal alone, and the last group is torn.
         let dir = tempfile::tempdir().unwrap();
-        let mut frames = Vec::new();
+        let mut frames = Frames::new(7);
         for (seq, b) in &bytes {
-            journal::frame(&mut frames, Kind::Record, *seq, b);
+            frames.push(Kind::Record, *seq, b);
         }
-        frames.extend_from_within(..20);
+        frames.bytes.extend_from_within(..20);
         std::fs::write(
             dir.path().join("audit-journal-00000000000000000007"),
-            &frames,
+            &frames.bytes,
         )
         .unwrap();
         let db = sled::open(dir.path()).unwrap();
