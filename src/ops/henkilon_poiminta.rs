@@ -80,7 +80,10 @@ pub fn answer(
     let today = app.settings().register_date();
     let mut related = Vec::with_capacity(persons.len());
     for p in &persons {
-        related.push(henkilon_tunnus::related(p, &app.registry, today).map_err(|e| e.to_string())?);
+        related.push(
+            henkilon_tunnus::related(p, &app.registry, today, &auth.product)
+                .map_err(|e| e.to_string())?,
+        );
     }
     let mut any_withheld = false;
     let views: Vec<PersonView> = persons

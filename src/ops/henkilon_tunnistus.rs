@@ -119,8 +119,13 @@ pub fn answer(
     };
     let related = match &person {
         Some(p) => Some(
-            henkilon_tunnus::related(p, &app.registry, app.settings().register_date())
-                .map_err(|e| e.to_string())?,
+            henkilon_tunnus::related(
+                p,
+                &app.registry,
+                app.settings().register_date(),
+                &auth.product,
+            )
+            .map_err(|e| e.to_string())?,
         ),
         None => None,
     };

@@ -92,7 +92,7 @@ pub fn apply(
     };
     let person = match person {
         Some(p) => {
-            let related = related(&p, registry, today)?;
+            let related = related(&p, registry, today, product)?;
             Some((p, related))
         }
         None => None,
@@ -134,13 +134,23 @@ fn echo(
         .collect()
 }
 
-/// Fetches the persons a person's relations name, for their names in the answer.
+/// Fetches what `product` shows beyond the person's own record: the persons the person's
+/// relations name (for their names in the answer) and the residents of the dwelling.
 pub(crate) fn related(
     p: &Person,
     registry: &Registry,
     today: jiff::civil::Date,
+    product: &Product,
 ) -> Result<Related, RegistryError> {
-    let mut map = HashMap::new();
+    let reads = product.reads();
+    let mut related = Related::new(HashMap::new());
+    if reads.residents {
+        related.residents = residents(p, registry, today)?;
+    }
+    if !reads.relations {
+        return Ok(related);
+    }
+    let map = &mut related.persons;
     let hetus = p
         .guardians
         .iter()
@@ -164,8 +174,6 @@ pub(crate) fn related(
             map.insert(h.clone(), r);
         }
     }
-    let mut related = Related::new(map);
-    related.residents = residents(p, registry, today)?;
     Ok(related)
 }
 

@@ -264,6 +264,23 @@ mod tests {
     }
 
     #[test]
+    fn products_read_relations_and_residents_only_when_their_groups_show_them() {
+        let reads = |name: &str| {
+            products()
+                .into_iter()
+                .find(|p| p.name == name)
+                .unwrap()
+                .reads()
+        };
+        let r = reads("PERUSSANOMA 1");
+        assert!(!r.relations && !r.residents, "{r:?}");
+        let r = reads("HUOLTAJA-HUOLLETTAVAT");
+        assert!(r.relations && !r.residents, "{r:?}");
+        let r = reads("ASUKASLKM2");
+        assert!(r.residents && !r.relations, "{r:?}");
+    }
+
+    #[test]
     fn ophrek_follows_its_public_schema_order() {
         let p = products().into_iter().find(|p| p.name == "OPHREK").unwrap();
         let elements: Vec<_> = p.groups.iter().map(|g| g.node.name()).collect();

@@ -85,6 +85,25 @@ impl std::fmt::Debug for GroupDef {
     }
 }
 
+/// What a product's groups read beyond the person's own record: the related persons (for
+/// their names and identity codes) and the residents of the person's dwelling. A query
+/// fetches only what its product reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reads {
+    pub relations: bool,
+    pub residents: bool,
+}
+
+impl Reads {
+    pub fn of<'a>(defs: impl IntoIterator<Item = &'a GroupDef>) -> Reads {
+        let is_in = |list: &[GroupDef], d: &GroupDef| list.iter().any(|g| std::ptr::eq(g, d));
+        defs.into_iter().fold(Reads::default(), |r, d| Reads {
+            relations: r.relations || is_in(relations::GROUPS, d),
+            residents: r.residents || is_in(residents::GROUPS, d),
+        })
+    }
+}
+
 /// How a product writes the groups that have alternative shapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {

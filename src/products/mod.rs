@@ -135,6 +135,11 @@ impl Product {
     }
 
     /// The group ids, in response order.
+    /// What the product's groups read beyond the person's own record.
+    pub fn reads(&self) -> catalogue::Reads {
+        catalogue::Reads::of(self.groups.iter().map(|g| g.def))
+    }
+
     pub fn group_ids(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.groups.iter().map(|g| g.def.id)
     }
