@@ -1,9 +1,14 @@
 //! Per-stage costs of one person query (issue 9): the SOAP envelope parse of a
 //! `TeeHenkilonTunnusKysely`, the service user's authentication (argon2id on the first
-//! use, the remembered digest afterwards, and a wrong password), and the durable audit
-//! append through the real writer: one appender alone (every append waits for its own
-//! flush) and eight at once (one group commit serves them). Registry lookups and rendering
-//! per product have their own benches (`registry`, `render`); `audit` appends at volume.
+//! use, the remembered digest afterwards, and a wrong password), a registry lookup hot (the
+//! same person again: sled's cache holds the path) and cold (the first lookup after the
+//! store was opened: sled's cache is empty, the operating system's page cache may hold the
+//! file), the audit append without the durable sync (the chain digest and sled inserts of
+//! the record and its index entries, as the writer does for each record) and the durable
+//! audit append through the real writer: one appender alone (every append waits for its
+//! own sync) and eight at once (one group commit serves them). Lookups against population
+//! size and rendering per product have their own benches (`registry`, `render`); `audit`
+//! appends at volume.
 //!
 //! ```sh
 //! cargo bench --bench stages
@@ -59,6 +64,90 @@ fn authenticate(c: &mut Criterion) {
     slow.finish();
 }
 
+fn lookup(c: &mut Criterion) {
+    use vtj_emulator::registry::Registry;
+    use vtj_emulator::registry::generate::{self, Options, Reserved};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data");
+    let hetus = {
+        let db = sled::open(&path).unwrap();
+        let reg = Registry::open(&db).unwrap();
+        let options = Options {
+            persons: 20_000,
+            seed: 1,
+        };
+        generate::generate(&reg, options, &Reserved::default(), &mut |_| {}).unwrap();
+        db.flush().unwrap();
+        let mut hetus = Vec::new();
+        for (n, p) in reg.persons().enumerate() {
+            if n % 97 == 0 {
+                hetus.push(p.unwrap().hetu);
+            }
+        }
+        hetus
+    };
+    let open = || {
+        // sled lets go of its lock a moment after the last handle is dropped.
+        for _ in 0..500 {
+            if let Ok(db) = sled::open(&path) {
+                return db;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        panic!("the store stayed locked");
+    };
+    let mut group = c.benchmark_group("stage/person lookup (20 000 persons)");
+    {
+        let db = open();
+        let reg = Registry::open(&db).unwrap();
+        let hot = &hetus[0];
+        reg.find_by_hetu(hot).unwrap();
+        group.bench_function("hot (the same person again)", |b| {
+            b.iter(|| black_box(reg.find_by_hetu(black_box(hot)).unwrap()))
+        });
+    }
+    group.sample_size(20);
+    let mut i = 0;
+    group.bench_function("cold (first lookup after opening the store)", |b| {
+        b.iter_batched(
+            || {
+                i = (i + 1) % hetus.len();
+                let db = open();
+                (Registry::open(&db).unwrap(), db, &hetus[i])
+            },
+            |(reg, db, hetu)| {
+                let found = black_box(reg.find_by_hetu(hetu).unwrap());
+                (found, reg, db)
+            },
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+fn audit_insert(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sled::open(dir.path()).unwrap();
+    let trees = vtj_emulator::audit::Trees::open(&db).unwrap();
+    let mut seq = 0u64;
+    let mut prev = String::new();
+    c.bench_function(
+        "stage/audit append without the sync (digest, record and index inserts)",
+        |b| {
+            b.iter(|| {
+                seq += 1;
+                let mut r = record(seq);
+                r.seq = seq;
+                r.prev_sha256 = std::mem::take(&mut prev);
+                let bytes = serde_json::to_vec(&r).unwrap();
+                prev = vtj_emulator::audit::digest_hex(&bytes);
+                trees.records.insert(seq.to_be_bytes(), bytes).unwrap();
+                trees.indexes.insert(&r).unwrap();
+            })
+        },
+    );
+}
+
 fn record(i: u64) -> vtj_emulator::audit::AuditRecord {
     vtj_emulator::audit::AuditRecord {
         seq: 0,
@@ -108,7 +197,7 @@ fn audit_append(c: &mut Criterion) {
     let mut i = 0u64;
     let mut group = c.benchmark_group("stage/audit append, durable");
     group.sample_size(20);
-    group.bench_function("one appender (a flush each)", |b| {
+    group.bench_function("one appender (a sync each)", |b| {
         b.iter(|| {
             i += 1;
             rt.block_on(log.append(record(i))).unwrap()
@@ -135,5 +224,12 @@ fn audit_append(c: &mut Criterion) {
     rt.block_on(log.close());
 }
 
-criterion_group!(benches, parse, authenticate, audit_append);
+criterion_group!(
+    benches,
+    parse,
+    authenticate,
+    lookup,
+    audit_insert,
+    audit_append
+);
 criterion_main!(benches);
