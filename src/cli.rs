@@ -160,6 +160,19 @@ pub enum PopulationCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Print stored identity codes spread over the whole store, one a line (for
+    /// `loadtest --hetu-file`); reads keys only. Codes repeat when the store holds fewer
+    /// persons than asked for.
+    Sample {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// How many codes to print.
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        /// Seed of the sampling: the same seed and store give the same codes.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 /// Options shared by every command that reads the configuration or the store.

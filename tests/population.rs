@@ -1,5 +1,6 @@
 //! The population commands as a user runs them: `population generate` twice with one seed
-//! gives the same content, `population stats` counts what is stored, and a server started
+//! gives the same content, `population stats` counts what is stored, `population sample`
+//! lists stored codes spread over the store, and a server started
 //! on the generated store answers for a generated person as well as for a fixture person.
 
 use std::process::Command;
@@ -56,6 +57,23 @@ async fn generate_is_deterministic_stats_count_and_the_server_answers() {
     assert!(
         String::from_utf8_lossy(&again.stderr).contains("already holds a generated population")
     );
+
+    // A sample for `loadtest --hetu-file`: stored codes, spread over the store, repeatable.
+    let sample = cli(&["population", "sample", "--count", "200", "--data", a_str]);
+    assert_eq!(
+        sample,
+        cli(&["population", "sample", "--count", "200", "--data", a_str])
+    );
+    let codes: Vec<&str> = sample.lines().collect();
+    assert_eq!(codes.len(), 200);
+    let distinct: std::collections::BTreeSet<&str> = codes.iter().copied().collect();
+    assert!(
+        distinct.len() > 150,
+        "spread, not one code again: {}",
+        distinct.len()
+    );
+    let births: std::collections::BTreeSet<&str> = codes.iter().map(|c| &c[4..6]).collect();
+    assert!(births.len() > 40, "birth years from all over: {births:?}");
 
     let stats = cli(&["population", "stats", "--data", a_str]);
     let fixtures = vtj_emulator::registry::fixtures::Fixtures::builtin().unwrap();

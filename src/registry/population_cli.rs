@@ -28,6 +28,18 @@ pub fn run(command: PopulationCommand) -> anyhow::Result<()> {
             let settings = store.settings()?;
             generate_into(&settings, persons, seed)
         }
+        PopulationCommand::Sample { store, count, seed } => {
+            let settings = store.settings()?;
+            let db = crate::app::open_db(&settings)?;
+            let registry = Registry::open(&db)?;
+            let mut out = String::new();
+            for h in stats::sample(&registry, count, seed)? {
+                out.push_str(h.as_str());
+                out.push('\n');
+            }
+            print!("{out}");
+            Ok(())
+        }
         PopulationCommand::Stats { store } => {
             let settings = store.settings()?;
             let db = crate::app::open_db(&settings)?;

@@ -1,9 +1,11 @@
 //! Counts of the stored population by group, for `population stats`: one streaming pass
 //! over the persons (one record in memory at a time) and a key count of the building,
-//! dwelling and property trees. Reads only; never changes the store.
+//! dwelling and property trees; and a sample of stored identity codes spread over the
+//! store, for `population sample`. Reads only; never changes the store.
 
 use std::fmt;
 
+use crate::ids::Hetu;
 use crate::registry::generate::REFERENCE_DATE;
 use crate::registry::store::{Registry, RegistryError};
 
@@ -22,6 +24,37 @@ pub struct Stats {
     pub buildings: u64,
     pub dwellings: u64,
     pub properties: u64,
+}
+
+/// `count` stored identity codes spread over the key space (identity codes begin with the
+/// birth date, so a random `DDMMYY` prefix lands anywhere in the store), each the first
+/// stored code at or after its prefix: a point read of keys, never a scan. Deterministic
+/// for a seed and a store; empty for an empty store.
+pub fn sample(registry: &Registry, count: usize, seed: u64) -> Result<Vec<Hetu>, RegistryError> {
+    let mut x = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut out = Vec::with_capacity(count);
+    while out.len() < count {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let r = x >> 33;
+        let prefix = format!(
+            "{:02}{:02}{:02}",
+            1 + r % 31,
+            1 + (r / 31) % 12,
+            (r / 372) % 100
+        );
+        // Past the last key: wrap round to the first.
+        let found = match registry.hetu_at_or_after(&prefix)? {
+            Some(h) => h,
+            None => match registry.hetu_at_or_after("")? {
+                Some(h) => h,
+                None => break,
+            },
+        };
+        out.push(found);
+    }
+    Ok(out)
 }
 
 /// Counts everything stored. A minor is someone under 18 on the later of today and the
