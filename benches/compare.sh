@@ -6,7 +6,8 @@
 # listener) and the canned-response server (same TLS settings, a body of the emulator's
 # answer size, no parsing, lookup or audit), runs the same `vtj-emulator loadtest` against
 # each, keep-alive and new-connection, then an open-loop run at half the emulator's
-# keep-alive maximum, and prints the ratios. Everything listens on 127.0.0.1 only.
+# keep-alive maximum (on 4 × the connections, and on as many), and prints the ratios.
+# Everything listens on 127.0.0.1 only.
 #
 # Usage: benches/compare.sh            (10 s per run, 8 connections)
 #        DURATION=30s CONNECTIONS=16 benches/compare.sh
@@ -80,10 +81,15 @@ for mode in keep-alive new-connection; do
     load "$CANNED_PORT" "$TMP/canned-$mode.json" --duration "$DURATION" --connections "$CONNECTIONS" "${flag[@]}"
 done
 # Open loop at half the emulator's keep-alive maximum: the latency a user sees under load.
+# Arrivals in an open loop do not wait for one another, so this run has OPEN_CONNECTIONS
+# (default 4 × CONNECTIONS) to send on: a request then waits for the server, not for one of
+# a few connections to come free. The same rate on CONNECTIONS connections is run too.
+OPEN_CONNECTIONS=${OPEN_CONNECTIONS:-$((4 * CONNECTIONS))}
 HALF=$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["throughput_rps"]/2))' "$TMP/emulator-keep-alive.json")
-load "$EMULATOR_PORT" "$TMP/emulator-half.json" --duration "$DURATION" --connections "$CONNECTIONS" --rate "$HALF"
+load "$EMULATOR_PORT" "$TMP/emulator-half.json" --duration "$DURATION" --connections "$OPEN_CONNECTIONS" --rate "$HALF"
+load "$EMULATOR_PORT" "$TMP/emulator-half-few.json" --duration "$DURATION" --connections "$CONNECTIONS" --rate "$HALF"
 
-python3 - "$TMP" <<'PY'
+OPEN_CONNECTIONS=$OPEN_CONNECTIONS CONNECTIONS=$CONNECTIONS python3 - "$TMP" <<'PY'
 import json, sys, os
 d = sys.argv[1]
 def r(name):
@@ -99,5 +105,7 @@ for mode in ("keep-alive", "new-connection"):
     ratio = e["throughput_rps"] / c["throughput_rps"] if c["throughput_rps"] else float("nan")
     print(f"  ratio emulator/canned ({mode}): {ratio:.2f}")
 h = r("emulator-half")
-row(f"emulator at {h['rate']:.0f}/s (open)", h)
+row(f"emulator at {h['rate']:.0f}/s (open, {os.environ['OPEN_CONNECTIONS']} conn.)", h)
+h = r("emulator-half-few")
+row(f"emulator at {h['rate']:.0f}/s (open, {os.environ['CONNECTIONS']} conn.)", h)
 PY
