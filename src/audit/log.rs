@@ -479,15 +479,15 @@ impl Writer {
             record.prev_sha256 = prev;
             let bytes = serde_json::to_vec(&**record).expect("an AuditRecord always serialises");
             prev = digest_hex(&bytes);
-            records.push((seq, bytes.clone()));
             let written = self
                 .trees
                 .records
-                .insert(seq.to_be_bytes(), bytes)
+                .insert(seq.to_be_bytes(), bytes.as_slice())
                 .and_then(|_| self.trees.indexes.insert(record));
             if let Err(e) = written {
                 return Err(self.fail(store(e)));
             }
+            records.push((seq, bytes));
             seq += 1;
         }
         let mut checkpoint = None;
