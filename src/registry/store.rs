@@ -12,7 +12,8 @@
 //! reads it (one point read) and refuses a generated population of another format with
 //! "regenerate" rather than answer from an index that lacks what the search compares.
 //! Nothing here is loaded whole into memory; every lookup is a point read or a prefix scan.
-//! Bulk loading goes through [`BulkWriter`] (batched writes); this file must not decide
+//! Bulk loading goes through [`BulkWriter`] (plain inserts, flushed every so many
+//! records); this file must not decide
 //! what is stored, only how.
 
 use serde::Serialize;
@@ -412,11 +413,10 @@ impl Registry {
         )
     }
 
-    /// A writer that batches records for bulk loading.
+    /// A writer for bulk loading.
     pub fn bulk(&self) -> BulkWriter {
         BulkWriter {
             registry: self.clone(),
-            batches: Default::default(),
             pending: 0,
         }
     }
@@ -530,24 +530,32 @@ impl Registry {
     }
 }
 
-/// Batched writes for bulk loading: records go into one [`sled::Batch`] per tree, applied
-/// every [`BulkWriter::BATCH`] records and on [`BulkWriter::finish`].
+/// Writes for bulk loading: each record and index entry is a plain insert into its tree,
+/// and the store is flushed every [`BulkWriter::FLUSH_EVERY`] records and on
+/// [`BulkWriter::finish`]. Not [`sled::Batch`]es: sled 0.34 holds an applied batch's
+/// pages in memory beyond its cache capacity, which made a large generation's memory grow
+/// with the population (BENCHMARKS.md, "Population"); a bulk load needs no atomicity across
+/// records (a failed generation is generated again into a new directory).
 pub struct BulkWriter {
     registry: Registry,
-    /// persons, passive, satu, buildings, dwellings, properties, names, old building ids,
-    /// building addresses, property names, municipalities
-    batches: [sled::Batch; 11],
     pending: usize,
 }
 
 impl BulkWriter {
-    pub const BATCH: usize = 20_000;
+    pub const FLUSH_EVERY: usize = 20_000;
 
-    fn add(&mut self, tree: usize, key: &[u8], value: Vec<u8>) -> Result<(), RegistryError> {
-        self.batches[tree].insert(key, value);
+    fn add(
+        &mut self,
+        tree: fn(&Registry) -> &sled::Tree,
+        key: &[u8],
+        value: Vec<u8>,
+    ) -> Result<(), RegistryError> {
+        tree(&self.registry).insert(key, value)?;
         self.pending += 1;
-        if self.pending >= Self::BATCH {
-            self.apply()?;
+        if self.pending >= Self::FLUSH_EVERY {
+            // Written pages can leave memory only once they are on disk.
+            self.registry.persons.flush()?;
+            self.pending = 0;
         }
         Ok(())
     }
@@ -555,66 +563,45 @@ impl BulkWriter {
     pub fn person(&mut self, p: &Person) -> Result<(), RegistryError> {
         let key = p.hetu.as_str().as_bytes();
         for old in &p.passive_hetus {
-            self.add(1, old.as_str().as_bytes(), key.to_vec())?;
+            self.add(|r| &r.passive, old.as_str().as_bytes(), key.to_vec())?;
         }
         if let Some(satu) = &p.satu {
-            self.add(2, satu.as_str().as_bytes(), key.to_vec())?;
+            self.add(|r| &r.satu, satu.as_str().as_bytes(), key.to_vec())?;
         }
-        self.add(6, &name_index::key(p), name_index::value(p))?;
+        self.add(|r| &r.names, &name_index::key(p), name_index::value(p))?;
         if let Some(k) = name_index::municipality_key(p) {
-            self.add(10, &k, Vec::new())?;
+            self.add(|r| &r.municipalities, &k, Vec::new())?;
         }
-        self.add(0, key, encode(p))
+        self.add(|r| &r.persons, key, encode(p))
     }
 
     pub fn building(&mut self, b: &Building) -> Result<(), RegistryError> {
         if let Some(old) = &b.old_id {
-            self.add(7, old.as_bytes(), b.prt.as_str().as_bytes().to_vec())?;
+            self.add(
+                |r| &r.old_prt,
+                old.as_bytes(),
+                b.prt.as_str().as_bytes().to_vec(),
+            )?;
         }
         for k in estate_index::address_keys(b) {
-            self.add(8, &k, Vec::new())?;
+            self.add(|r| &r.addresses, &k, Vec::new())?;
         }
-        self.add(3, b.prt.as_str().as_bytes(), encode(b))
+        self.add(|r| &r.buildings, b.prt.as_str().as_bytes(), encode(b))
     }
 
     pub fn dwelling(&mut self, d: &Dwelling) -> Result<(), RegistryError> {
-        self.add(4, d.id.to_string().as_bytes(), encode(d))
+        self.add(|r| &r.dwellings, d.id.to_string().as_bytes(), encode(d))
     }
 
     pub fn property(&mut self, p: &Property) -> Result<(), RegistryError> {
         if let Some(k) = estate_index::property_key(p) {
-            self.add(9, &k, Vec::new())?;
+            self.add(|r| &r.property_names, &k, Vec::new())?;
         }
-        self.add(5, p.id.to_string().as_bytes(), encode(p))
+        self.add(|r| &r.properties, p.id.to_string().as_bytes(), encode(p))
     }
 
-    fn apply(&mut self) -> Result<(), RegistryError> {
-        let r = &self.registry;
-        let trees = [
-            &r.persons,
-            &r.passive,
-            &r.satu,
-            &r.buildings,
-            &r.dwellings,
-            &r.properties,
-            &r.names,
-            &r.old_prt,
-            &r.addresses,
-            &r.property_names,
-            &r.municipalities,
-        ];
-        for (tree, batch) in trees.into_iter().zip(self.batches.iter_mut()) {
-            tree.apply_batch(std::mem::take(batch))?;
-        }
-        // Written pages can leave memory only once they are on disk.
-        r.persons.flush()?;
-        self.pending = 0;
-        Ok(())
-    }
-
-    /// Applies what is pending and flushes the store to disk.
-    pub fn finish(mut self) -> Result<(), RegistryError> {
-        self.apply()?;
+    /// Flushes the store to disk.
+    pub fn finish(self) -> Result<(), RegistryError> {
         self.registry.persons.flush()?;
         Ok(())
     }
