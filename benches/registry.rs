@@ -21,6 +21,10 @@
 //! - `person_identification` (issue 8): the identification search of
 //!   `TeeHenkilonTunnistusKysely` (`ops::henkilon_tunnistus::search`: surname, first names
 //!   and birth date of the `person_lookup` persons), to compare with the identifier lookup.
+//! - `name_index_read` (where the search's time goes): for the same persons, the prefix
+//!   read of the identification index alone (`prefix`, every entry of the surname and birth
+//!   date, as the search reads them), and a point read of the person's own index entry by
+//!   its full key (`point`, what a lookup by identity code costs in that tree).
 
 use std::hint::black_box;
 
@@ -133,21 +137,65 @@ fn benches(c: &mut Criterion) {
     let small = sled::Config::new().path(dir.path());
     let db = vtj_emulator::registry::store::reopen(&small).unwrap();
     let reg = Registry::open(&db).unwrap();
-    run(c, "1k", &reg);
+    run(c, "1k", &db, &reg);
 
     if let Ok(path) = std::env::var("VTJ_BENCH_DATA") {
         let db = sled::open(&path).expect("VTJ_BENCH_DATA: a generated data directory");
         let reg = Registry::open(&db).expect("VTJ_BENCH_DATA: a store of this version");
         // The label of the big store (`VTJ_BENCH_LABEL`, default 5.6M).
         let label = std::env::var("VTJ_BENCH_LABEL").unwrap_or_else(|_| "5.6M".into());
-        run(c, &label, &reg);
+        run(c, &label, &db, &reg);
     }
 }
 
-fn run(c: &mut Criterion, label: &str, reg: &Registry) {
+fn run(c: &mut Criterion, label: &str, db: &sled::Db, reg: &Registry) {
     lookup(c, "person_lookup", label, reg, sample(reg));
     lookup(c, "person_lookup_random", label, reg, random_sample(reg));
     identification(c, label, reg);
+    index_reads(c, label, db, reg);
+}
+
+fn index_reads(c: &mut Criterion, label: &str, db: &sled::Db, reg: &Registry) {
+    use vtj_emulator::registry::name_index;
+    // The store's identification index tree (`registry::store`).
+    let names = db.open_tree("registry.name_index").unwrap();
+    let keys: Vec<(Vec<u8>, Vec<u8>)> = sample(reg)
+        .iter()
+        .map(|h| {
+            let p = reg.get(h).unwrap().unwrap();
+            (
+                name_index::prefix(&p.last_name, p.birth_date()),
+                name_index::key(&p),
+            )
+        })
+        .collect();
+    let entries: usize = keys
+        .iter()
+        .map(|(pre, _)| names.scan_prefix(pre).count())
+        .sum();
+    eprintln!(
+        "{label}: {:.2} index entries per surname and birth date of the sampled persons",
+        entries as f64 / keys.len() as f64
+    );
+    let mut g = c.benchmark_group("name_index_read");
+    let mut i = 0;
+    g.bench_function(BenchmarkId::new("prefix", label), |b| {
+        b.iter(|| {
+            i = (i + 1) % keys.len();
+            let read: Vec<_> = names
+                .scan_prefix(&keys[i].0)
+                .map(|kv| kv.unwrap())
+                .collect();
+            black_box(read)
+        })
+    });
+    g.bench_function(BenchmarkId::new("point", label), |b| {
+        b.iter(|| {
+            i = (i + 1) % keys.len();
+            black_box(names.get(&keys[i].1).unwrap())
+        })
+    });
+    g.finish();
 }
 
 criterion_group!(registry, benches);
