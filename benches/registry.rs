@@ -5,15 +5,26 @@
 //!
 //! ```sh
 //! cargo bench --bench registry                                   # 1,000 persons only
-//! VTJ_BENCH_DATA=/work/scratch-pop/full cargo bench --bench registry
+//! VTJ_BENCH_DATA=/work/scratch-reg/full cargo bench --bench registry
 //! ```
 //!
 //! Each benchmark cycles through 1,000 codes sampled evenly over the key space, so both
-//! sizes do the same work per lookup; figures go into BENCHMARKS.md.
+//! sizes do the same work per lookup; figures go into BENCHMARKS.md. Both stores are
+//! opened from disk before measuring (the small one is generated, closed and reopened), and
+//! nothing is cached beside sled's own page cache: every iteration is a real lookup.
 //!
-//! `person_identification` (issue 8) runs the identification search of
-//! `TeeHenkilonTunnistusKysely` (`ops::henkilon_tunnistus::search`: surname, first names and
-//! birth date of the same 1,000 persons) beside it, to compare with the identifier lookup.
+//! - `person_lookup`: `Registry::find_by_hetu` of the first stored code of 1,000 birth
+//!   dates spread over the key space (`DDMMYY` from a fixed LCG).
+//! - `person_lookup_random`: the same, of the stored code at or after 1,000 random full
+//!   codes (any day, century sign and test individual number): persons anywhere in a day's
+//!   codes, not only its first.
+//! - `person_identification` (issue 8): the identification search of
+//!   `TeeHenkilonTunnistusKysely` (`ops::henkilon_tunnistus::search`: surname, first names
+//!   and birth date of the `person_lookup` persons), to compare with the identifier lookup.
+//! - `name_index_read` (where the search's time goes): for the same persons, the prefix
+//!   read of the identification index alone (`prefix`, every entry of the surname and birth
+//!   date, as the search reads them), and a point read of the person's own index entry by
+//!   its full key (`point`, what a lookup by identity code costs in that tree).
 
 use std::hint::black_box;
 
@@ -45,10 +56,37 @@ fn sample(reg: &Registry) -> Vec<Hetu> {
     keys
 }
 
-fn lookup(c: &mut Criterion, label: &str, reg: &Registry) {
-    let keys = sample(reg);
+/// 1,000 stored codes at or after random full identity codes (`DDMMYY`, one of the twelve
+/// century signs, individual number 900–999), from a fixed LCG.
+fn random_sample(reg: &Registry) -> Vec<Hetu> {
+    const SIGNS: &[u8] = b"-YXWVUABCDEF";
+    let mut x: u64 = 987654321;
+    let mut keys = Vec::new();
+    while keys.len() < 1000 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let r = x >> 16;
+        let key = format!(
+            "{:02}{:02}{:02}{}{}",
+            1 + r % 31,
+            1 + (r / 31) % 12,
+            (r / 372) % 100,
+            SIGNS[((r / 37_200) % 12) as usize] as char,
+            900 + (r / 446_400) % 100
+        );
+        let found = match reg.hetu_at_or_after(&key).unwrap() {
+            Some(h) => Some(h),
+            None => reg.hetu_at_or_after("").unwrap(),
+        };
+        keys.extend(found);
+    }
+    keys
+}
+
+fn lookup(c: &mut Criterion, group: &str, label: &str, reg: &Registry, keys: Vec<Hetu>) {
     let mut i = 0;
-    c.benchmark_group("person_lookup")
+    c.benchmark_group(group)
         .bench_function(BenchmarkId::from_parameter(label), |b| {
             b.iter(|| {
                 i = (i + 1) % keys.len();
@@ -85,25 +123,79 @@ fn identification(c: &mut Criterion, label: &str, reg: &Registry) {
 
 fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let db = sled::open(dir.path()).unwrap();
+    {
+        let db = sled::open(dir.path()).unwrap();
+        let reg = Registry::open(&db).unwrap();
+        let options = Options {
+            persons: 1000,
+            seed: 1,
+        };
+        generate::generate(&reg, options, &Reserved::default(), &mut |_| {}).unwrap();
+        Fixtures::builtin().unwrap().import(&reg).unwrap();
+        db.flush().unwrap();
+    }
+    let small = sled::Config::new().path(dir.path());
+    let db = vtj_emulator::registry::store::reopen(&small).unwrap();
     let reg = Registry::open(&db).unwrap();
-    let options = Options {
-        persons: 1000,
-        seed: 1,
-    };
-    generate::generate(&reg, options, &Reserved::default(), &mut |_| {}).unwrap();
-    Fixtures::builtin().unwrap().import(&reg).unwrap();
-    lookup(c, "1k", &reg);
-    identification(c, "1k", &reg);
+    run(c, "1k", &db, &reg);
 
     if let Ok(path) = std::env::var("VTJ_BENCH_DATA") {
         let db = sled::open(&path).expect("VTJ_BENCH_DATA: a generated data directory");
-        let reg = Registry::open(&db).unwrap();
+        let reg = Registry::open(&db).expect("VTJ_BENCH_DATA: a store of this version");
         // The label of the big store (`VTJ_BENCH_LABEL`, default 5.6M).
         let label = std::env::var("VTJ_BENCH_LABEL").unwrap_or_else(|_| "5.6M".into());
-        lookup(c, &label, &reg);
-        identification(c, &label, &reg);
+        run(c, &label, &db, &reg);
     }
+}
+
+fn run(c: &mut Criterion, label: &str, db: &sled::Db, reg: &Registry) {
+    lookup(c, "person_lookup", label, reg, sample(reg));
+    lookup(c, "person_lookup_random", label, reg, random_sample(reg));
+    identification(c, label, reg);
+    index_reads(c, label, db, reg);
+}
+
+fn index_reads(c: &mut Criterion, label: &str, db: &sled::Db, reg: &Registry) {
+    use vtj_emulator::registry::name_index;
+    // The store's identification index tree (`registry::store`).
+    let names = db.open_tree("registry.name_index").unwrap();
+    let keys: Vec<(Vec<u8>, Vec<u8>)> = sample(reg)
+        .iter()
+        .map(|h| {
+            let p = reg.get(h).unwrap().unwrap();
+            (
+                name_index::prefix(&p.last_name, p.birth_date()),
+                name_index::key(&p),
+            )
+        })
+        .collect();
+    let entries: usize = keys
+        .iter()
+        .map(|(pre, _)| names.scan_prefix(pre).count())
+        .sum();
+    eprintln!(
+        "{label}: {:.2} index entries per surname and birth date of the sampled persons",
+        entries as f64 / keys.len() as f64
+    );
+    let mut g = c.benchmark_group("name_index_read");
+    let mut i = 0;
+    g.bench_function(BenchmarkId::new("prefix", label), |b| {
+        b.iter(|| {
+            i = (i + 1) % keys.len();
+            let read: Vec<_> = names
+                .scan_prefix(&keys[i].0)
+                .map(|kv| kv.unwrap())
+                .collect();
+            black_box(read)
+        })
+    });
+    g.bench_function(BenchmarkId::new("point", label), |b| {
+        b.iter(|| {
+            i = (i + 1) % keys.len();
+            black_box(names.get(&keys[i].1).unwrap())
+        })
+    });
+    g.finish();
 }
 
 criterion_group!(registry, benches);

@@ -3,8 +3,9 @@
 //! (docs/hakuxml.md). Unreadable `HakuXml` is `-1903`, a document of the wrong form
 //! `-1805` (both before any lookup); then the shared checks, which refuse organisations
 //! whose permit lacks identification searches (`0019`). The search is one prefix read of
-//! the identification index ([`crate::registry::name_index`]), then the first names and
-//! municipality are compared: one match answers the product's document for that person
+//! the identification index ([`crate::registry::name_index`]), whose entries carry the
+//! first names and municipality that are compared, so only the records of the persons that
+//! match are read: one match answers the product's document for that person
 //! (`0000`), none `0001`, several `0005` "Löytyi useampi kuin 1." with
 //! `hakuperustePaluukoodi` 3, a missing mandatory criterion `0005` with its text.
 
@@ -15,7 +16,7 @@ use crate::hakuxml::{self, HenkilonTunnistusHaku};
 use crate::products::Criterion;
 use crate::products::render::{self, Answer, CriterionEcho, PersonView};
 use crate::registry::model::Person;
-use crate::registry::name_index::{first_names_match, normalise};
+use crate::registry::name_index::{normalise, normalised_first_names_match};
 use crate::registry::store::{Registry, RegistryError};
 
 use super::criteria;
@@ -37,16 +38,16 @@ pub fn search(h: &HenkilonTunnistusHaku, registry: &Registry) -> Result<Vec<Pers
     let birth = hakuxml::date(birth).map_err(|e| e.to_string())?;
     let municipality = given(&h.kuntanumero);
     let wanted = normalise(surname);
-    let candidates = registry
-        .by_surname_and_birth(surname, birth)
+    let first = normalise(first);
+    let matches = registry
+        .by_surname_and_birth(surname, birth, |entry| {
+            normalised_first_names_match(&first, entry.first_names)
+                && municipality.is_none_or(|k| entry.municipality == Some(k))
+        })
         .map_err(|e: RegistryError| e.to_string())?;
-    Ok(candidates
+    Ok(matches
         .into_iter()
         .filter(|p| normalise(&p.last_name) == wanted && p.birth_date() == birth)
-        .filter(|p| first_names_match(first, &p.first_names))
-        .filter(|p| {
-            municipality.is_none_or(|k| p.home_municipality.as_ref().is_some_and(|m| m.code == k))
-        })
         .collect())
 }
 
@@ -155,4 +156,135 @@ pub fn answer(
     record.groups = rendered.groups.iter().map(|g| g.to_string()).collect();
     record.non_disclosure_applied = withhold && !rendered.groups.is_empty();
     Ok(rendered.xml)
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+
+    use super::*;
+    use crate::ids::Hetu;
+    use crate::registry::model::HomeMunicipality;
+
+    fn person(individual: u16, first: &str, municipality: Option<&str>) -> Person {
+        let hetu = Hetu::new(date(1985, 3, 15), individual, '-').unwrap();
+        let mut p = Person::new(hetu, "Virtanen".into(), first.into());
+        p.home_municipality = municipality.map(|code| HomeMunicipality {
+            code: code.into(),
+            since: None,
+        });
+        p
+    }
+
+    fn haku(first: &str, municipality: Option<&str>) -> HenkilonTunnistusHaku {
+        HenkilonTunnistusHaku {
+            sukunimi: Some(" VIRTANEN ".into()),
+            etunimet: Some(first.into()),
+            syntymaaika: Some("19850315".into()),
+            kuntanumero: municipality.map(String::from),
+        }
+    }
+
+    fn codes(found: Vec<Person>) -> Vec<String> {
+        let mut c: Vec<String> = found.into_iter().map(|p| p.hetu.to_string()).collect();
+        c.sort();
+        c
+    }
+
+    /// Forty namesakes born the same day: the search answers from the index and reads
+    /// only the records of those that match. The records of the others are made
+    /// unreadable in the store, so reading any of them would fail the search.
+    #[test]
+    fn among_many_namesakes_only_the_matches_are_read() {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let reg = Registry::open(&db).unwrap();
+        let mut namesakes = Vec::new();
+        for i in 0..40u16 {
+            // Matti, Matti Juhani (in Tampere) and Juhani Matti, in turn, across
+            // municipalities; one Anna-Liisa among them.
+            let (first, muni) = match i % 4 {
+                0 => ("Matti", Some("091")),
+                1 => ("Matti Juhani", Some("837")),
+                2 => ("Juhani Matti", Some("091")),
+                _ => ("Matti", None),
+            };
+            let first = if i == 7 { "Anna-Liisa" } else { first };
+            namesakes.push(person(900 + i, first, muni));
+        }
+        // Half through the bulk writer, half one by one: both fill the index alike.
+        let mut bulk = reg.bulk();
+        for p in &namesakes[..20] {
+            bulk.person(p).unwrap();
+        }
+        bulk.finish().unwrap();
+        for p in &namesakes[20..] {
+            reg.put(p).unwrap();
+        }
+        let code = |i: usize| namesakes[i].hetu.to_string();
+        let is = |i: usize, first: &str, muni: Option<&str>| {
+            normalised_first_names_match(&normalise(first), &normalise(&namesakes[i].first_names))
+                && muni.is_none_or(|m| {
+                    namesakes[i]
+                        .home_municipality
+                        .as_ref()
+                        .map(|h| h.code.as_str())
+                        == Some(m)
+                })
+        };
+        // Spoil the record of every namesake that "Matti Juhani" in Tampere does not match.
+        let persons = db.open_tree("registry.persons").unwrap();
+        for (i, p) in namesakes.iter().enumerate() {
+            if !is(i, "Matti Juhani", Some("837")) {
+                persons
+                    .insert(p.hetu.as_str(), &b"not a record"[..])
+                    .unwrap();
+            }
+        }
+        let mut want: Vec<String> = (1..40).step_by(4).map(code).collect();
+        assert_eq!(want.len(), 10);
+        want.sort();
+        assert_eq!(
+            codes(search(&haku("matti  JUHANI", Some("837")), &reg).unwrap()),
+            want
+        );
+        // The first-name rule still holds on the index: "Juhani" is nobody's first name
+        // here, "Anna - liisa" is one person's.
+        assert!(
+            search(&haku("Juhani", Some("837")), &reg)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            search(&haku("Matti Juhani", Some("091")), &reg)
+                .unwrap()
+                .is_empty()
+        );
+        // Without spoiled records: the municipality narrows, no municipality widens.
+        for p in &namesakes {
+            let record = crate::registry::store::encode(p);
+            persons.insert(p.hetu.as_str(), record).unwrap();
+        }
+        assert_eq!(
+            codes(search(&haku("Anna - liisa", None), &reg).unwrap()),
+            [code(7)]
+        );
+        let mattis = search(&haku("Matti", None), &reg).unwrap();
+        assert_eq!(
+            mattis.len(),
+            (0..40).filter(|&i| is(i, "Matti", None)).count()
+        );
+        assert_eq!(mattis.len(), 10 + 10 + 9);
+        let in_helsinki = search(&haku("Matti", Some("091")), &reg).unwrap();
+        assert_eq!(in_helsinki.len(), 10);
+        // A person re-put under another name leaves the old index entry behind.
+        let mut moved = namesakes[0].clone();
+        moved.first_names = "Pekka".into();
+        moved.home_municipality = None;
+        reg.put(&moved).unwrap();
+        assert_eq!(search(&haku("Matti", Some("091")), &reg).unwrap().len(), 9);
+        assert_eq!(
+            codes(search(&haku("pekka", None), &reg).unwrap()),
+            [code(0)]
+        );
+    }
 }

@@ -105,13 +105,13 @@ pub fn generate(
     Ok(summary)
 }
 
-struct Output<'a> {
-    writer: BulkWriter<'a>,
+struct Output {
+    writer: BulkWriter,
     hasher: Sha256,
     summary: Summary,
 }
 
-impl Output<'_> {
+impl Output {
     fn hash(&mut self, tag: u8, key: &str, value: &[u8]) {
         self.hasher.update([tag]);
         self.hasher.update(key.as_bytes());

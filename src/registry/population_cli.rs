@@ -15,7 +15,9 @@ use crate::registry::generate::{self, Options, Reserved};
 use crate::registry::stats;
 use crate::registry::store::Registry;
 
-/// Page cache for bulk loading: bounded, so memory does not grow with the population.
+/// Page cache for bulk loading (sled treats it as a target, not a limit; what keeps the
+/// memory of a large generation small is the [`crate::registry::store::BulkWriter`]'s
+/// plain inserts).
 const BULK_CACHE_BYTES: u64 = 256 * 1024 * 1024;
 
 pub fn run(command: PopulationCommand) -> anyhow::Result<()> {
