@@ -610,11 +610,15 @@ impl Writer {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        // Nothing pruned may come back from the journal: empty it first.
-        if !dry_run {
-            self.flush_sled()?;
+        // Most prunes (the one at start-up among them) find nothing expired: they answer
+        // from a dry run, without a synchronous flush of sled that appends would wait for.
+        let counted = retention::prune(&self.trees, &self.settings.signer, cutoff, true)?;
+        if dry_run || counted.removed == 0 {
+            return Ok(PruneReport { dry_run, ..counted });
         }
-        let report = retention::prune(&self.trees, &self.settings.signer, cutoff, dry_run)?;
+        // Nothing pruned may come back from the journal: empty it first.
+        self.flush_sled()?;
+        let report = retention::prune(&self.trees, &self.settings.signer, cutoff, false)?;
         if !dry_run && report.removed > 0 {
             self.db.flush().map_err(store)?;
         }
