@@ -86,16 +86,8 @@ fn lookup(c: &mut Criterion) {
         }
         hetus
     };
-    let open = || {
-        // sled lets go of its lock a moment after the last handle is dropped.
-        for _ in 0..500 {
-            if let Ok(db) = sled::open(&path) {
-                return db;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(2));
-        }
-        panic!("the store stayed locked");
-    };
+    let config = sled::Config::new().path(&path);
+    let open = || vtj_emulator::registry::store::reopen(&config).unwrap();
     let mut group = c.benchmark_group("stage/person lookup (20 000 persons)");
     {
         let db = open();
