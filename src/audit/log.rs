@@ -13,9 +13,9 @@
 //! its own keeps the runtime's workers free and costs one wake-up per group.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
@@ -287,50 +287,58 @@ fn replay(db: &sled::Db, trees: &Trees, dir: &Path, pruned: u64) -> Result<Journ
 /// waits for it. When it has finished, the journal files it covers are recycled.
 #[derive(Default)]
 struct Flusher {
-    busy: Arc<AtomicBool>,
+    /// The flush started last, until the writer has collected its outcome.
+    running: Option<std::thread::JoinHandle<Result<(), String>>>,
     /// Set when a background flush failed; the writer then fails too.
-    error: Arc<Mutex<Option<String>>>,
+    error: Option<String>,
     last: Option<Instant>,
 }
 
 impl Flusher {
-    fn due(&self, journal: &Journal) -> bool {
+    /// Collects the outcome of the running flush once it has finished (with `wait`, waits
+    /// for it to finish).
+    fn collect(&mut self, wait: bool) {
+        if let Some(flush) = self.running.take_if(|h| wait || h.is_finished()) {
+            let outcome = flush
+                .join()
+                .unwrap_or_else(|_| Err("the flush thread panicked".into()));
+            if let Err(e) = outcome {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    fn due(&mut self, journal: &Journal) -> bool {
+        self.collect(false);
         journal.written() > 0
-            && !self.busy.load(Ordering::Acquire)
+            && self.running.is_none()
             && self.last.is_none_or(|t| t.elapsed() >= SLED_FLUSH_EVERY)
     }
 
     fn start(&mut self, db: &sled::Db, covered: Vec<PathBuf>) {
-        self.busy.store(true, Ordering::Release);
         self.last = Some(Instant::now());
-        let (db, busy, error) = (db.clone(), self.busy.clone(), self.error.clone());
+        let db = db.clone();
         let spawned = std::thread::Builder::new()
             .name("audit-flush".into())
             .spawn(move || {
-                let done = db
-                    .flush()
+                db.flush()
                     .map_err(|e| e.to_string())
-                    .and_then(|_| journal::recycle(&covered).map_err(|e| e.to_string()));
-                if let Err(e) = done {
-                    *error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                }
-                busy.store(false, Ordering::Release);
+                    .and_then(|_| journal::recycle(&covered).map_err(|e| e.to_string()))
             });
-        if let Err(e) = spawned {
-            *self.error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
-            self.busy.store(false, Ordering::Release);
+        match spawned {
+            Ok(flush) => self.running = Some(flush),
+            Err(e) => self.error = Some(e.to_string()),
         }
     }
 
-    fn failure(&self) -> Option<String> {
-        self.error.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    fn failure(&mut self) -> Option<String> {
+        self.collect(false);
+        self.error.clone()
     }
 
     /// Waits for a flush in progress (before a synchronous flush or a stop).
-    fn wait(&self) {
-        while self.busy.load(Ordering::Acquire) {
-            std::thread::sleep(Duration::from_millis(1));
-        }
+    fn wait(&mut self) {
+        self.collect(true);
     }
 }
 
