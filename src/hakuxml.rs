@@ -166,8 +166,8 @@ fn check_structure<T: Haku>(root: &Element) -> Result<(), HakuXmlError> {
     Ok(())
 }
 
-/// The trimmed value when present and not blank.
-fn given(v: &Option<String>) -> Option<&str> {
+/// The trimmed value of a criterion when present and not blank.
+pub fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 

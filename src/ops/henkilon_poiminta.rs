@@ -9,17 +9,13 @@
 use crate::app::App;
 use crate::audit::AuditRecord;
 use crate::codes::{CriterionCode, ReturnCode};
-use crate::hakuxml::{self, HenkilonPoimintaHaku};
+use crate::hakuxml::{self, HenkilonPoimintaHaku, given};
 use crate::products::Criterion;
 use crate::products::render::{self, Answer, CriterionEcho, PersonView};
 
 use super::criteria;
 use super::request::{Operation, Params};
 use super::{Caller, helsinki_now, henkilon_tunnus, refuse_with_text};
-
-fn given(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
 
 /// Answers the query with a VTJ document.
 pub fn answer(

@@ -12,7 +12,7 @@
 use crate::app::App;
 use crate::audit::AuditRecord;
 use crate::codes::{CriterionCode, ReturnCode};
-use crate::hakuxml::{self, HenkilonTunnistusHaku};
+use crate::hakuxml::{self, HenkilonTunnistusHaku, given};
 use crate::products::Criterion;
 use crate::products::render::{self, Answer, CriterionEcho, PersonView};
 use crate::registry::model::Person;
@@ -49,10 +49,6 @@ pub fn search(h: &HenkilonTunnistusHaku, registry: &Registry) -> Result<Vec<Pers
         .into_iter()
         .filter(|p| normalise(&p.last_name) == wanted && p.birth_date() == birth)
         .collect())
-}
-
-fn given(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// The `Hakuperusteet` echo: each criterion sent, with the search's outcome.
