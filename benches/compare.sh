@@ -32,13 +32,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The default configuration, quotas unlimited (0): a load test must not meet the 200/s limit.
-sed -e 's/^per_second = 200\b.*/per_second = 0/' -e 's/^per_day = 100000\b.*/per_day = 0/' \
-    config/default.toml >"$TMP/config.toml"
-grep -q '^per_second = 0' "$TMP/config.toml" && grep -q '^per_day = 0' "$TMP/config.toml" || {
-    echo "compare.sh: could not lift the quotas in config/default.toml" >&2
-    exit 1
-}
+# shellcheck source=benches/common.sh
+. benches/common.sh
+unlimited_config
 
 "$BIN" serve --config "$TMP/config.toml" --data "$TMP/data" \
     --listen "127.0.0.1:$EMULATOR_PORT" --monitor-listen off >"$TMP/emulator.log" 2>&1 &
@@ -48,19 +44,6 @@ load() { # TARGET_PORT OUT ARGS...
     local port=$1 out=$2
     shift 2
     "$BIN" loadtest --target "https://127.0.0.1:$port" --json --quiet "$@" >"$out" || true
-}
-
-wait_for() { # PORT
-    for _ in $(seq 1 100); do
-        if "$BIN" loadtest --target "https://127.0.0.1:$1" --requests 1 --connections 1 \
-            --quiet --json >/dev/null 2>&1; then
-            return 0
-        fi
-        sleep 0.2
-    done
-    echo "compare.sh: nothing answers on 127.0.0.1:$1" >&2
-    cat "$TMP"/*.log >&2
-    exit 1
 }
 
 wait_for "$EMULATOR_PORT"

@@ -34,12 +34,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-sed -e 's/^per_second = 200\b.*/per_second = 0/' -e 's/^per_day = 100000\b.*/per_day = 0/' \
-    config/default.toml >"$TMP/config.toml"
-grep -q '^per_second = 0' "$TMP/config.toml" || {
-    echo "population_load.sh: could not lift the quotas in config/default.toml" >&2
-    exit 1
-}
+# shellcheck source=benches/common.sh
+. benches/common.sh
+unlimited_config
 
 for label in small large; do
     dir=$SMALL
@@ -52,11 +49,7 @@ run() { # LABEL DIR ROUND
     "$BIN" serve --config "$TMP/config.toml" --data "$dir" --listen "127.0.0.1:$PORT" \
         --monitor-listen off >"$TMP/$label-$round.log" 2>&1 &
     PID=$!
-    for _ in $(seq 1 300); do
-        "$BIN" loadtest --target "https://127.0.0.1:$PORT" --requests 1 --connections 1 \
-            --quiet --json >/dev/null 2>&1 && break
-        sleep 0.1
-    done
+    wait_for "$PORT"
     # Steady state: three passes over the sample fill the caches before the measured run
     # (a freshly opened store reads its pages in; start-up is measured on its own).
     "$BIN" loadtest --target "https://127.0.0.1:$PORT" --hetu-file "$TMP/$label.hetus" \

@@ -1,0 +1,28 @@
+# Shared by the load scripts in benches/ (sourced, not run): needs $BIN (the release binary)
+# and $TMP (the script's scratch directory, whose *.log files are shown when a server fails).
+
+# Writes the default configuration with the organisation's quotas lifted (0 = unlimited) to
+# $TMP/config.toml: a load test must not meet the 200/s limit.
+unlimited_config() {
+    sed -e 's/^per_second = 200\b.*/per_second = 0/' -e 's/^per_day = 100000\b.*/per_day = 0/' \
+        config/default.toml >"$TMP/config.toml"
+    grep -q '^per_second = 0' "$TMP/config.toml" && grep -q '^per_day = 0' "$TMP/config.toml" || {
+        echo "$(basename "$0"): could not lift the quotas in config/default.toml" >&2
+        exit 1
+    }
+}
+
+# Waits (up to 30 s: a 5.6 M-person store takes seconds to open) until a server answers a
+# query on 127.0.0.1:PORT; otherwise shows the logs and exits.
+wait_for() { # PORT
+    for _ in $(seq 1 150); do
+        if "$BIN" loadtest --target "https://127.0.0.1:$1" --requests 1 --connections 1 \
+            --quiet --json >/dev/null 2>&1; then
+            return 0
+        fi
+        sleep 0.2
+    done
+    echo "$(basename "$0"): nothing answers on 127.0.0.1:$1" >&2
+    cat "$TMP"/*.log >&2
+    exit 1
+}
