@@ -75,6 +75,24 @@ fn record(i: u64, start: jiff::Timestamp) -> AuditRecord {
     }
 }
 
+/// Runs `count` searches, the k-th with `filter(k)`, and prints their median and p99 time
+/// and the mean number of records an answer held.
+fn searches(trees: &Trees, label: &str, count: u64, filter: impl Fn(u64) -> Filter) {
+    let mut lat = Vec::new();
+    let mut found = 0usize;
+    for k in 0..count {
+        let f = filter(k);
+        let t = Instant::now();
+        found += search::search(trees, &f).unwrap().len();
+        lat.push(t.elapsed());
+    }
+    let (m, p99) = median(lat);
+    println!(
+        "{label}: median {m:?}, p99 {p99:?} ({:.1} records per answer)",
+        found as f64 / count as f64
+    );
+}
+
 fn median(mut v: Vec<Duration>) -> (Duration, Duration) {
     v.sort();
     let p99 = v[(v.len() * 99 / 100).min(v.len() - 1)];
@@ -176,73 +194,31 @@ fn main() {
 
     // --- search ---
     let trees = Trees::open(&db).unwrap();
-    let mut lat = Vec::new();
-    let mut found = 0usize;
-    for k in 0..200u64 {
-        let f = Filter {
-            subject: Some(subject((k * 7919) % SUBJECTS)),
-            ..Filter::default()
-        };
-        let t = Instant::now();
-        found += search::search(&trees, &f).unwrap().len();
-        lat.push(t.elapsed());
-    }
-    let (m, p99) = median(lat);
-    println!(
-        "search by subject: median {:?}, p99 {:?} ({:.1} records per answer)",
-        m,
-        p99,
-        found as f64 / 200.0
-    );
-
-    let mut lat = Vec::new();
-    let mut found = 0usize;
-    for k in 0..50u64 {
-        let f = Filter {
-            loppukayttaja: Some(format!("enduser{}", (k * 131) % END_USERS)),
-            limit: Some(100),
-            ..Filter::default()
-        };
-        let t = Instant::now();
-        found += search::search(&trees, &f).unwrap().len();
-        lat.push(t.elapsed());
-    }
-    let (m, p99) = median(lat);
-    println!(
-        "search by end user (first 100): median {:?}, p99 {:?} ({:.1} records per answer)",
-        m,
-        p99,
-        found as f64 / 50.0
-    );
-
+    searches(&trees, "search by subject", 200, |k| Filter {
+        subject: Some(subject((k * 7919) % SUBJECTS)),
+        ..Filter::default()
+    });
+    searches(&trees, "search by end user (first 100)", 50, |k| Filter {
+        loppukayttaja: Some(format!("enduser{}", (k * 131) % END_USERS)),
+        limit: Some(100),
+        ..Filter::default()
+    });
     let span_secs = n as i64 * STEP_SECS;
-    let mut lat = Vec::new();
-    let mut found = 0usize;
-    for k in 0..100i64 {
+    searches(&trees, "search by time range (10 minutes)", 100, |k| {
         let from = start_time
             .checked_add(jiff::SignedDuration::from_secs(
-                (k * 104_729) % span_secs.max(1),
+                (k as i64 * 104_729) % span_secs.max(1),
             ))
             .unwrap();
         let to = from
             .checked_add(jiff::SignedDuration::from_secs(600))
             .unwrap();
-        let f = Filter {
+        Filter {
             from: Some(from.to_string()),
             to: Some(to.to_string()),
             ..Filter::default()
-        };
-        let t = Instant::now();
-        found += search::search(&trees, &f).unwrap().len();
-        lat.push(t.elapsed());
-    }
-    let (m, p99) = median(lat);
-    println!(
-        "search by time range (10 minutes): median {:?}, p99 {:?} ({:.1} records per answer)",
-        m,
-        p99,
-        found as f64 / 100.0
-    );
+        }
+    });
 
     // --- disk ---
     db.flush().unwrap();
