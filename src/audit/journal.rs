@@ -293,8 +293,9 @@ pub fn recycle(paths: &[PathBuf]) -> io::Result<()> {
     let Some(dir) = paths.first().and_then(|p| p.parent()) else {
         return Ok(());
     };
-    let mut spares = numbered(dir, SPARE)?.len();
-    let mut next = numbered(dir, SPARE)?.last().map_or(1, |(n, _)| n + 1);
+    let existing = numbered(dir, SPARE)?;
+    let mut spares = existing.len();
+    let mut next = existing.last().map_or(1, |(n, _)| n + 1);
     for p in paths {
         let done = if spares < MAX_SPARES {
             spares += 1;
