@@ -150,7 +150,7 @@ impl Local {
     pub fn open(settings: &Settings) -> Result<Option<Self>, ClientError> {
         let db = match sled::open(&settings.data_dir) {
             Ok(db) => db,
-            Err(e) if is_locked(&e) => return Ok(None),
+            Err(e) if crate::registry::store::is_locked(&e) => return Ok(None),
             Err(e) => {
                 return Err(ClientError::Open {
                     path: settings.data_dir.display().to_string(),
@@ -240,17 +240,6 @@ impl Local {
     /// Stops the writer after its final checkpoint.
     pub async fn close(self) {
         self.log.close().await;
-    }
-}
-
-/// True when sled refused to open because another process holds the store.
-pub fn is_locked(e: &sled::Error) -> bool {
-    match e {
-        sled::Error::Io(io) => {
-            io.kind() == std::io::ErrorKind::WouldBlock
-                || io.to_string().contains("could not acquire lock")
-        }
-        _ => false,
     }
 }
 

@@ -95,14 +95,22 @@ pub fn reopen(config: &sled::Config) -> sled::Result<sled::Db> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         match config.open() {
-            Err(sled::Error::Io(e))
-                if e.to_string().contains("could not acquire lock")
-                    && std::time::Instant::now() < deadline =>
-            {
+            Err(e) if is_locked(&e) && std::time::Instant::now() < deadline => {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
             other => return other,
         }
+    }
+}
+
+/// True when sled refused to open because another handle (or process) holds the store.
+pub fn is_locked(e: &sled::Error) -> bool {
+    match e {
+        sled::Error::Io(io) => {
+            io.kind() == std::io::ErrorKind::WouldBlock
+                || io.to_string().contains("could not acquire lock")
+        }
+        _ => false,
     }
 }
 
@@ -633,7 +641,8 @@ mod tests {
             let reg = Registry::open(&db).unwrap();
             Fixtures::builtin().unwrap().import(&reg).unwrap();
         }
-        let db = sled::open(dir.path()).unwrap();
+        // sled lets go of the lock a moment after the drop: reopen waits for it.
+        let db = reopen(&sled::Config::new().path(dir.path())).unwrap();
         assert!(!Registry::open(&db).unwrap().is_empty());
     }
 
