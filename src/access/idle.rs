@@ -138,7 +138,8 @@ mod tests {
             lu.touch("o", "u", ts("2026-03-02T00:00:00Z")).unwrap();
             db.flush().unwrap();
         }
-        let db = sled::open(dir.path()).unwrap();
+        // sled lets go of the lock a moment after the drop: reopen waits for it.
+        let db = crate::registry::store::reopen(&sled::Config::new().path(dir.path())).unwrap();
         let lu = LastUse::open(&db).unwrap();
         assert_eq!(
             lu.get_or_start("o", "u", t).unwrap(),
