@@ -2,10 +2,11 @@
 //! date (optionally home municipality), the criteria of a `HenkilonTunnistusHaku` document
 //! (docs/hakuxml.md). Unreadable `HakuXml` is `-1903`, a document of the wrong form
 //! `-1805` (both before any lookup); then the shared checks, which refuse organisations
-//! whose permit lacks identification searches (`0019`). The search is one prefix read of
-//! the identification index ([`crate::registry::name_index`]), whose entries carry the
-//! first names and municipality that are compared, so only the records of the persons that
-//! match are read: one match answers the product's document for that person
+//! whose permit lacks identification searches (`0019`). The search is one point read of
+//! the identification index ([`crate::registry::name_index`]) under the surname, birth date
+//! and first name; its entries carry the first names and municipality that are compared
+//! and a copy of each record, so only the records of the persons that match are decoded
+//! and the persons tree is not read: one match answers the product's document for that person
 //! (`0000`), none `0001`, several `0005` "Löytyi useampi kuin 1." with
 //! `hakuperustePaluukoodi` 3, a missing mandatory criterion `0005` with its text.
 
@@ -37,18 +38,13 @@ pub fn search(h: &HenkilonTunnistusHaku, registry: &Registry) -> Result<Vec<Pers
     };
     let birth = hakuxml::date(birth).map_err(|e| e.to_string())?;
     let municipality = given(&h.kuntanumero);
-    let wanted = normalise(surname);
     let first = normalise(first);
-    let matches = registry
-        .by_surname_and_birth(surname, birth, |entry| {
+    registry
+        .identify(&normalise(surname), birth, &first, |entry| {
             normalised_first_names_match(&first, entry.first_names)
                 && municipality.is_none_or(|k| entry.municipality == Some(k))
         })
-        .map_err(|e: RegistryError| e.to_string())?;
-    Ok(matches
-        .into_iter()
-        .filter(|p| normalise(&p.last_name) == wanted && p.birth_date() == birth)
-        .collect())
+        .map_err(|e: RegistryError| e.to_string())
 }
 
 /// The `Hakuperusteet` echo: each criterion sent, with the search's outcome.
@@ -161,6 +157,7 @@ mod tests {
     use super::*;
     use crate::ids::Hetu;
     use crate::registry::model::HomeMunicipality;
+    use crate::registry::name_index::Entries;
 
     fn person(individual: u16, first: &str, municipality: Option<&str>) -> Person {
         let hetu = Hetu::new(date(1985, 3, 15), individual, '-').unwrap();
@@ -187,9 +184,10 @@ mod tests {
         c
     }
 
-    /// Forty namesakes born the same day: the search answers from the index and reads
+    /// Forty namesakes born the same day: the search answers from the index and decodes
     /// only the records of those that match. The records of the others are made
-    /// unreadable in the store, so reading any of them would fail the search.
+    /// unreadable in the store (in the persons tree and in the index's copies), so
+    /// decoding any of them would fail the search.
     #[test]
     fn among_many_namesakes_only_the_matches_are_read() {
         let db = sled::Config::new().temporary(true).open().unwrap();
@@ -228,13 +226,30 @@ mod tests {
                 })
         };
         // Spoil the record of every namesake that "Matti Juhani" in Tampere does not match.
+        let spoiled = |i: usize| !is(i, "Matti Juhani", Some("837"));
         let persons = db.open_tree("registry.persons").unwrap();
         for (i, p) in namesakes.iter().enumerate() {
-            if !is(i, "Matti Juhani", Some("837")) {
+            if spoiled(i) {
                 persons
                     .insert(p.hetu.as_str(), &b"not a record"[..])
                     .unwrap();
             }
+        }
+        let names = db.open_tree("registry.name_index").unwrap();
+        for kv in names.iter() {
+            let (k, v) = kv.unwrap();
+            let mut copy = Entries::default();
+            for e in Entries::read(&v).unwrap().iter() {
+                let i = namesakes.iter().position(|p| p.hetu.as_str() == e.hetu);
+                let i = i.expect("a namesake");
+                let record = if spoiled(i) {
+                    b"not a record"
+                } else {
+                    e.record
+                };
+                copy.put(e.first_names, &namesakes[i], record);
+            }
+            names.insert(k, copy.value().unwrap()).unwrap();
         }
         let mut want: Vec<String> = (1..40).step_by(4).map(code).collect();
         assert_eq!(want.len(), 10);
@@ -259,6 +274,7 @@ mod tests {
         for p in &namesakes {
             let record = crate::registry::store::encode(p);
             persons.insert(p.hetu.as_str(), record).unwrap();
+            reg.put(p).unwrap();
         }
         assert_eq!(
             codes(search(&haku("Anna - liisa", None), &reg).unwrap()),
@@ -272,7 +288,7 @@ mod tests {
         assert_eq!(mattis.len(), 10 + 10 + 9);
         let in_helsinki = search(&haku("Matti", Some("091")), &reg).unwrap();
         assert_eq!(in_helsinki.len(), 10);
-        // A person re-put under another name leaves the old index entry behind.
+        // A person re-put under another name is found under the new name only.
         let mut moved = namesakes[0].clone();
         moved.first_names = "Pekka".into();
         moved.home_municipality = None;

@@ -1,13 +1,24 @@
 //! The identification index of persons: how names are compared (normalised case, spaces
 //! and hyphens; å, ä and ö stay letters of their own) and the entry under which the store
-//! files each person. The key is `normalised surname 0x00 yyyymmdd 0x00 identity code`, so
-//! that the persons of one surname and birth date are one prefix read; the value
-//! ([`value`]) is `normalised first names 0x00 home municipality code` (the code empty for
-//! a person without one), so that the search compares first names and municipality on the
-//! index alone and reads only the records of the persons that match. The layout is
-//! [`FORMAT`] 2 (format 1, before, had empty values); the store refuses a store of another
-//! format rather than answer from it. Knows nothing of sled or of the query interface; the
-//! store keeps the index, the operations decide what matches.
+//! files each person.
+//!
+//! The key is `normalised surname 0x00 yyyymmdd 0x00 first first name` ([`key`]): every
+//! person whom a search can match shares the key of the search, because a search's first
+//! names must be the person's first names from the first one on
+//! ([`first_names_match`]). So a search is one point read, never a range read. The value
+//! ([`Entries`]) lists the persons filed under the key, each with its normalised first
+//! names, home municipality code, identity code and a copy of the person's stored record:
+//! the search compares first names and municipality on the index alone and decodes only
+//! the records of the persons that match, without a second read in the persons tree. An
+//! identification costs what a lookup by identity code costs (one point read, one decode)
+//! at the price of storing each record twice; the store keeps both copies in step
+//! (`registry::store`).
+//!
+//! The layout is [`FORMAT`] 3 (format 2 keyed each person by surname, birth date and
+//! identity code, a range read; format 1 had empty values); the store rebuilds the index of
+//! a small store of another format and refuses a generated population of another format
+//! rather than answer from it. Knows nothing of sled or of the query interface; the store
+//! keeps the index, the operations decide what matches.
 //! The extraction index files persons under home municipality and birth date
 //! ([`municipality_key`]), so an extraction is one range read.
 
@@ -45,53 +56,138 @@ pub fn normalised_first_names_match(given: &str, person: &str) -> bool {
     !g.is_empty() && g.len() <= p.len() && g.iter().zip(&p).all(|(a, b)| a == b)
 }
 
-/// The prefix under which every person of this surname and birth date is filed.
-pub fn prefix(surname: &str, birth: Date) -> Vec<u8> {
-    let mut k = normalise(surname).into_bytes();
+/// `yyyymmdd` of a date, as keys hold it.
+fn ymd(date: Date) -> String {
+    format!("{:04}{:02}{:02}", date.year(), date.month(), date.day())
+}
+
+/// The first of [`normalise`]d first names (the whole of a hyphenated name).
+pub fn first_name(first_names: &str) -> &str {
+    first_names.split(' ').next().unwrap_or("")
+}
+
+/// The key of a search or of a person: the [`normalise`]d surname, the birth date and the
+/// first of the [`normalise`]d first names.
+pub fn key(surname: &str, birth: Date, first_names: &str) -> Vec<u8> {
+    let first = first_name(first_names);
+    let mut k = Vec::with_capacity(surname.len() + first.len() + 10);
+    k.extend_from_slice(surname.as_bytes());
     k.push(0);
-    k.extend_from_slice(birth.strftime("%Y%m%d").to_string().as_bytes());
+    k.extend_from_slice(ymd(birth).as_bytes());
     k.push(0);
+    k.extend_from_slice(first.as_bytes());
     k
 }
 
-/// The person's index key.
-pub fn key(p: &Person) -> Vec<u8> {
-    let mut k = prefix(&p.last_name, p.birth_date());
-    k.extend_from_slice(p.hetu.as_str().as_bytes());
-    k
+/// The key under which the person is filed.
+pub fn person_key(p: &Person) -> Vec<u8> {
+    key(
+        &normalise(&p.last_name),
+        p.birth_date(),
+        &normalise(&p.first_names),
+    )
 }
 
 /// The layout of the identification index's keys and values (see the module doc).
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
-/// The person's index value: normalised first names, `0x00`, home municipality code.
-pub fn value(p: &Person) -> Vec<u8> {
-    let mut v = normalise(&p.first_names).into_bytes();
-    v.push(0);
-    if let Some(m) = &p.home_municipality {
-        v.extend_from_slice(m.code.as_bytes());
-    }
-    v
-}
-
-/// What an index entry says of its person, without the person's record.
+/// What an index entry says of its person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry<'a> {
     /// Normalised first names.
     pub first_names: &'a str,
     /// Home municipality code, if any.
     pub municipality: Option<&'a str>,
+    /// The active identity code.
+    pub hetu: &'a str,
+    /// The person's stored record (the same bytes as in the persons tree).
+    pub record: &'a [u8],
 }
 
-/// Reads an index value written by [`value`]; `None` for one of another format (an empty
-/// value of format 1 has no separator).
-pub fn entry(value: &[u8]) -> Option<Entry<'_>> {
-    let value = std::str::from_utf8(value).ok()?;
-    let (first_names, municipality) = value.rsplit_once('\0')?;
-    Some(Entry {
-        first_names,
-        municipality: (!municipality.is_empty()).then_some(municipality),
-    })
+/// The persons filed under one key: an index value, read or being built. Each entry is
+/// `u16 length, first names, u8 length, municipality code, u8 length, identity code, u32
+/// length, record` (lengths big-endian); a value holds at least one entry.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Entries<'a>(Vec<Entry<'a>>);
+
+impl<'a> Entries<'a> {
+    /// Reads a stored value; `None` for one that is not of this format (an empty value,
+    /// as format 1 wrote, or the text of format 2).
+    pub fn read(value: &'a [u8]) -> Option<Self> {
+        let mut rest = value;
+        let mut entries = Vec::new();
+        while !rest.is_empty() {
+            let first_names = std::str::from_utf8(field(&mut rest, 2)?).ok()?;
+            let municipality = std::str::from_utf8(field(&mut rest, 1)?).ok()?;
+            let hetu = std::str::from_utf8(field(&mut rest, 1)?).ok()?;
+            let record = field(&mut rest, 4)?;
+            entries.push(Entry {
+                first_names,
+                municipality: (!municipality.is_empty()).then_some(municipality),
+                hetu,
+                record,
+            });
+        }
+        (!entries.is_empty()).then_some(Entries(entries))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Entry<'a>> {
+        self.0.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Files (or refiles) a person, whose stored record is `record`, in place of any entry
+    /// of the same identity code.
+    pub fn put(&mut self, first_names: &'a str, p: &'a Person, record: &'a [u8]) {
+        self.remove(p.hetu.as_str());
+        self.0.push(Entry {
+            first_names,
+            municipality: p.home_municipality.as_ref().map(|m| m.code.as_str()),
+            hetu: p.hetu.as_str(),
+            record,
+        });
+    }
+
+    /// Drops the entry of this identity code, if any.
+    pub fn remove(&mut self, hetu: &str) {
+        self.0.retain(|e| e.hetu != hetu);
+    }
+
+    /// The stored form; `None` when no entry is left (the key is then removed).
+    pub fn value(&self) -> Option<Vec<u8>> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let mut v = Vec::new();
+        for e in &self.0 {
+            let m = e.municipality.unwrap_or("");
+            v.extend_from_slice(&(e.first_names.len() as u16).to_be_bytes());
+            v.extend_from_slice(e.first_names.as_bytes());
+            v.push(m.len() as u8);
+            v.extend_from_slice(m.as_bytes());
+            v.push(e.hetu.len() as u8);
+            v.extend_from_slice(e.hetu.as_bytes());
+            v.extend_from_slice(&(e.record.len() as u32).to_be_bytes());
+            v.extend_from_slice(e.record);
+        }
+        Some(v)
+    }
+}
+
+/// Takes one field of a value: its big-endian length of `width` bytes, then its bytes.
+fn field<'a>(rest: &mut &'a [u8], width: usize) -> Option<&'a [u8]> {
+    let (len, tail) = rest.split_at_checked(width)?;
+    let n = len.iter().fold(0usize, |n, b| n << 8 | usize::from(*b));
+    let (f, tail) = tail.split_at_checked(n)?;
+    *rest = tail;
+    Some(f)
 }
 
 /// The extraction index key: `municipality 0x00 yyyymmdd 0x00 identity code`, for a
@@ -105,7 +201,7 @@ pub fn municipality_key(p: &Person) -> Option<Vec<u8>> {
 
 /// The first key of the persons of `municipality` born on or after `birth`.
 pub fn municipality_from(municipality: &str, birth: Date) -> Vec<u8> {
-    format!("{municipality}\0{}\0", birth.strftime("%Y%m%d")).into_bytes()
+    format!("{municipality}\0{}\0", ymd(birth)).into_bytes()
 }
 
 #[cfg(test)]
@@ -139,44 +235,68 @@ mod tests {
     }
 
     #[test]
-    fn keys_share_the_prefix_of_surname_and_birth_date() {
+    fn a_search_has_the_key_of_every_person_it_can_match() {
         let p = Person::new(
             "020501A999T".parse().unwrap(),
             "Jäppinen".into(),
-            "Albert".into(),
+            "Albert Kristian".into(),
         );
-        let k = key(&p);
-        let pre = prefix("JÄPPINEN", jiff::civil::date(2001, 5, 2));
-        assert!(k.starts_with(&pre));
-        assert!(!k.starts_with(&prefix("Jappinen", jiff::civil::date(2001, 5, 2))));
-        assert!(k.ends_with(b"020501A999T"));
+        let birth = jiff::civil::date(2001, 5, 2);
+        let k = person_key(&p);
+        assert_eq!(k, b"j\xc3\xa4ppinen\x0020010502\x00albert");
+        // Any first names that can match start with the same first name.
+        for given in ["ALBERT", "albert  kristian"] {
+            assert_eq!(key("jäppinen", birth, &normalise(given)), k);
+        }
+        assert_ne!(key("jappinen", birth, "albert"), k);
+        assert_ne!(key("jäppinen", birth, "kristian"), k);
+        // A hyphenated first name is one name.
+        assert_eq!(first_name(&normalise("Anna - Liisa Maria")), "anna-liisa");
+        // Dates are zero-padded, also in the extraction index.
+        let early = jiff::civil::date(905, 1, 9);
+        assert!(key("a", early, "b").ends_with(b"\x0009050109\x00b"));
+        assert_eq!(municipality_from("091", early), b"091\x0009050109\x00");
     }
 
     #[test]
-    fn values_carry_normalised_first_names_and_the_municipality() {
+    fn values_list_the_persons_of_a_key_with_their_records() {
         let mut p = Person::new(
             "020501A999T".parse().unwrap(),
             "Jäppinen".into(),
             "ANNA - Liisa  Maria".into(),
         );
-        let v = value(&p);
-        assert_eq!(
-            entry(&v),
-            Some(Entry {
-                first_names: "anna-liisa maria",
-                municipality: None
-            })
-        );
-        p.home_municipality = Some(crate::registry::model::HomeMunicipality {
+        let mut q = p.clone();
+        q.hetu = "020501A998S".parse().unwrap();
+        q.home_municipality = Some(crate::registry::model::HomeMunicipality {
             code: "091".into(),
             since: None,
         });
-        let v = value(&p);
-        let e = entry(&v).unwrap();
-        assert_eq!(e.municipality, Some("091"));
-        assert!(normalised_first_names_match("anna-liisa", e.first_names));
-        assert!(!normalised_first_names_match("maria", e.first_names));
-        // A format-1 value (empty) is not read as an entry.
-        assert_eq!(entry(b""), None);
+        let (fp, fq) = (normalise(&p.first_names), normalise(&q.first_names));
+        let mut entries = Entries::default();
+        entries.put(&fp, &p, b"record of p");
+        entries.put(&fq, &q, b"record of q");
+        let v = entries.value().unwrap();
+        let read = Entries::read(&v).unwrap();
+        assert_eq!(read, entries);
+        let got: Vec<_> = read.iter().map(|e| (e.hetu, e.municipality)).collect();
+        assert_eq!(got, [("020501A999T", None), ("020501A998S", Some("091"))]);
+        assert_eq!(read.iter().next().unwrap().first_names, "anna-liisa maria");
+        assert_eq!(read.iter().nth(1).unwrap().record, b"record of q");
+        // Refiling replaces the person's entry; removing the last one leaves no value.
+        p.first_names = "Anna".into();
+        let mut again = read.clone();
+        again.put("anna", &p, b"new record of p");
+        assert_eq!(again.len(), 2);
+        let again_value = again.value().unwrap();
+        let again_read = Entries::read(&again_value).unwrap();
+        let p_entry = again_read.iter().find(|e| e.hetu == "020501A999T").unwrap();
+        assert_eq!(p_entry.record, b"new record of p");
+        again.remove("020501A999T");
+        again.remove("020501A998S");
+        assert_eq!(again.value(), None);
+        // Values of earlier formats, and cut or empty ones, are not read as entries.
+        assert_eq!(Entries::read(b""), None);
+        assert_eq!(Entries::read(b"anna-liisa maria\x00091"), None);
+        assert_eq!(Entries::read(&v[..v.len() - 1]), None);
     }
 }
