@@ -172,6 +172,11 @@ pub enum PopulationCommand {
         /// Seed of the sampling: the same seed and store give the same codes.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Print the same persons' identification criteria instead,
+        /// `SURNAME;FIRST NAMES;YYYYMMDD` (for `loadtest --criteria-file`; reads their
+        /// records).
+        #[arg(long)]
+        criteria: bool,
     },
 }
 

@@ -1,15 +1,18 @@
-//! The load harness (`vtj-emulator loadtest`): person queries over mutual TLS against a
+//! The load harness (`vtj-emulator loadtest`): person queries (by identity code, or
+//! identification searches by name and birth date) over mutual TLS against a
 //! running emulator (or any server answering the direct interface), on N connections with
 //! keep-alive or a new TLS connection per request, at full speed (closed loop) or at a
 //! fixed rate (open loop, latency measured from each request's intended send time, less
 //! at most one tick of the harness's own timer, so a stalled server is not hidden by
 //! coordinated omission). It reports throughput and latency
-//! percentiles from an HDR histogram as text or JSON.
+//! percentiles from an HDR histogram, and the VTJ return codes of the answers, as text or
+//! JSON.
 //!
 //! It is a client only: it never touches the store, the configuration or the server's
 //! state. It always stops by itself (a request count or a duration bounds every run) and
 //! refuses non-loopback targets unless `--allow-remote` is given.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -88,6 +91,11 @@ pub struct LoadtestArgs {
     /// Identity codes to query, one a line (default: the bundled fixture persons).
     #[arg(long, value_name = "FILE")]
     pub hetu_file: Option<PathBuf>,
+    /// Identification searches instead (`TeeHenkilonTunnistusKysely`), one a line:
+    /// `SURNAME;FIRST NAMES;YYYYMMDD[;MUNICIPALITY]`, as `population sample --criteria`
+    /// prints them. The organisation's permit must grant identification searches.
+    #[arg(long, value_name = "FILE", conflicts_with = "hetu_file")]
+    pub criteria_file: Option<PathBuf>,
     /// Product to query (repeatable; requests cycle through them).
     #[arg(long = "product", default_values_t = vec!["PERUSSANOMA 3".to_string()])]
     pub products: Vec<String>,
@@ -132,6 +140,8 @@ pub struct Report {
     pub mode: &'static str,
     /// The fixed rate asked for (open loop), or null for full speed.
     pub rate: Option<f64>,
+    /// `TeeHenkilonTunnusKysely` or `TeeHenkilonTunnistusKysely`.
+    pub operation: &'static str,
     pub persons: usize,
     pub products: Vec<String>,
     /// Wall-clock seconds from the first request to the last answer.
@@ -148,6 +158,9 @@ pub struct Report {
     pub throughput_rps: f64,
     /// Response body bytes received.
     pub bytes_received: u64,
+    /// How many HTTP 200 answers carried each VTJ return code (`Paluukoodi koodi`; `none`
+    /// for an answer without one, such as a SOAP fault).
+    pub return_codes: BTreeMap<String, u64>,
     /// Latency of successful requests (from the intended send time in open loop).
     pub latency_ms: Latency,
 }
@@ -160,13 +173,14 @@ impl Report {
             None => "full speed (closed loop)".to_string(),
         };
         let mut s = format!(
-            "target      {}\nload        {} connection(s), {}, {}\nqueries     {} person(s) × {}\n\
+            "target      {}\nload        {} connection(s), {}, {}\nqueries     {} of {} person(s) × {}\n\
              requests    {} in {:.2} s: {} ok, {} errors\nthroughput  {:.1} requests/s ({:.1} KiB/s received)\n\
              latency ms  min {:.3}  mean {:.3}  p50 {:.3}  p90 {:.3}  p99 {:.3}  p99.9 {:.3}  max {:.3}\n",
             self.target,
             self.connections,
             self.mode,
             rate,
+            self.operation,
             self.persons,
             self.products.join(", "),
             self.requests,
@@ -183,6 +197,14 @@ impl Report {
             l.p999,
             l.max
         );
+        if !self.return_codes.is_empty() {
+            let codes: Vec<String> = self
+                .return_codes
+                .iter()
+                .map(|(code, n)| format!("{code} × {n}"))
+                .collect();
+            s.push_str(&format!("codes       {}\n", codes.join(", ")));
+        }
         for e in &self.error_samples {
             s.push_str(&format!("error       {e}\n"));
         }
@@ -203,9 +225,11 @@ pub struct Plan {
     pub rate: Option<f64>,
     pub duration: Option<Duration>,
     pub requests: Option<u64>,
-    pub hetus: Vec<String>,
+    pub operation: &'static str,
+    /// The query subjects: identity codes, or the lines of identification criteria.
+    pub subjects: Vec<String>,
     pub products: Vec<String>,
-    /// One prepared request body per (person, product) pair: index `i` uses
+    /// One prepared request body per (subject, product) pair: index `i` uses
     /// `bodies[i % bodies.len()]`.
     pub bodies: Vec<Bytes>,
     pub progress: bool,
@@ -262,6 +286,56 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+const BY_HETU: &str = "TeeHenkilonTunnusKysely";
+const BY_NAME: &str = "TeeHenkilonTunnistusKysely";
+
+/// A direct-interface `TeeHenkilonTunnistusKysely` (SOAP 1.1) of one criteria line
+/// (`SURNAME;FIRST NAMES;YYYYMMDD[;MUNICIPALITY]`), or why the line is not one.
+pub fn identification_query(
+    product: &str,
+    user: &str,
+    password: &str,
+    end_user: &str,
+    criteria: &str,
+) -> Result<String, LoadError> {
+    let fields: Vec<&str> = criteria.split(';').map(str::trim).collect();
+    let (surname, first, birth, municipality) = match fields[..] {
+        [s, f, b] => (s, f, b, None),
+        [s, f, b, m] => (s, f, b, Some(m)),
+        _ => {
+            return Err(LoadError::Invalid(format!(
+                "criteria line {criteria:?}: expected SURNAME;FIRST NAMES;YYYYMMDD[;MUNICIPALITY]"
+            )));
+        }
+    };
+    let mut haku = format!(
+        r#"<HenkilonTunnistusHaku xmlns="http://xml.vrk.fi/schema/vtjkysely"><Sukunimi>{}</Sukunimi><Etunimet>{}</Etunimet><Syntymaaika>{}</Syntymaaika>"#,
+        escape(surname),
+        escape(first),
+        escape(birth)
+    );
+    if let Some(m) = municipality {
+        haku.push_str(&format!("<Kuntanumero>{}</Kuntanumero>", escape(m)));
+    }
+    haku.push_str("</HenkilonTunnistusHaku>");
+    Ok(format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><{BY_NAME} xmlns="http://tempuri.org/"><SoSoNimi>{}</SoSoNimi><Kayttajatunnus>{}</Kayttajatunnus><Salasana>{}</Salasana><Loppukayttaja>{}</Loppukayttaja><HakuXml>{}</HakuXml></{BY_NAME}></soap:Body></soap:Envelope>"#,
+        escape(product),
+        escape(user),
+        escape(password),
+        escape(end_user),
+        escape(&haku)
+    ))
+}
+
+/// The VTJ return code of an answer body (`Paluukoodi koodi="…"`), if it has one.
+pub fn return_code(body: &[u8]) -> Option<String> {
+    const MARK: &[u8] = b"Paluukoodi koodi=\"";
+    let at = body.windows(MARK.len()).position(|w| w == MARK)? + MARK.len();
+    let code = body.get(at..)?.split(|b| *b == b'"').next()?;
+    Some(String::from_utf8_lossy(code).into_owned())
 }
 
 /// A direct-interface `TeeHenkilonTunnusKysely` (SOAP 1.1).
@@ -322,17 +396,24 @@ impl Plan {
         let cert = read(&a.cert)?;
         let key = read(&a.key)?;
         let tls = crate::tls::client_config(&ca, Some((&cert, &key)))?;
-        let hetus: Vec<String> = match &a.hetu_file {
-            Some(f) => read(f)?
+        let lines = |f: &PathBuf| -> Result<Vec<String>, LoadError> {
+            Ok(read(f)?
                 .lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty() && !l.starts_with('#'))
                 .map(str::to_string)
-                .collect(),
-            None => fixture_hetus(),
+                .collect())
         };
-        if hetus.is_empty() {
-            return Err(LoadError::Invalid("no identity codes to query".into()));
+        let (operation, subjects) = match (&a.criteria_file, &a.hetu_file) {
+            (Some(f), _) => (BY_NAME, lines(f)?),
+            (None, Some(f)) => (BY_HETU, lines(f)?),
+            (None, None) => (BY_HETU, fixture_hetus()),
+        };
+        if subjects.is_empty() {
+            return Err(LoadError::Invalid(match operation {
+                BY_NAME => "no identification criteria to query".into(),
+                _ => "no identity codes to query".into(),
+            }));
         }
         if a.products.is_empty() {
             return Err(LoadError::Invalid("no product to query".into()));
@@ -358,16 +439,15 @@ impl Plan {
             (None, None) => Some(Duration::from_secs(10)),
         };
         // Persons vary fastest; products change once per pass over the persons.
-        let mut bodies = Vec::with_capacity(hetus.len() * a.products.len());
+        let mut bodies = Vec::with_capacity(subjects.len() * a.products.len());
         for product in &a.products {
-            for hetu in &hetus {
-                bodies.push(Bytes::from(person_query(
-                    product,
-                    &a.user,
-                    &a.password,
-                    &a.end_user,
-                    hetu,
-                )));
+            for subject in &subjects {
+                let (u, p, e) = (&a.user, &a.password, &a.end_user);
+                let body = match operation {
+                    BY_NAME => identification_query(product, u, p, e, subject)?,
+                    _ => person_query(product, u, p, e, subject),
+                };
+                bodies.push(Bytes::from(body));
             }
         }
         Ok(Plan {
@@ -382,7 +462,8 @@ impl Plan {
             rate: a.rate,
             duration,
             requests: a.requests,
-            hetus,
+            operation,
+            subjects,
             products: a.products.clone(),
             bodies,
             progress: !a.quiet,
@@ -411,7 +492,12 @@ async fn connect(plan: &Plan) -> Result<Sender, String> {
 }
 
 /// Sends one request on `sender`; the body's length on HTTP 200.
-async fn send(plan: &Plan, sender: &mut Sender, body: Bytes) -> Result<u64, String> {
+/// Sends one request; the answer's length and VTJ return code.
+async fn send(
+    plan: &Plan,
+    sender: &mut Sender,
+    body: Bytes,
+) -> Result<(u64, Option<String>), String> {
     sender
         .ready()
         .await
@@ -423,7 +509,7 @@ async fn send(plan: &Plan, sender: &mut Sender, body: Bytes) -> Result<u64, Stri
         .header("content-type", "text/xml; charset=utf-8")
         .header(
             "soapaction",
-            "\"http://tempuri.org/TeeHenkilonTunnusKysely\"",
+            format!("\"http://tempuri.org/{}\"", plan.operation),
         )
         .body(Full::new(body))
         .map_err(|e| e.to_string())?;
@@ -441,7 +527,7 @@ async fn send(plan: &Plan, sender: &mut Sender, body: Bytes) -> Result<u64, Stri
     if status != hyper::StatusCode::OK {
         return Err(format!("HTTP {}", status.as_u16()));
     }
-    Ok(bytes.len() as u64)
+    Ok((bytes.len() as u64, return_code(&bytes)))
 }
 
 /// What one connection task measured.
@@ -451,6 +537,20 @@ struct Tally {
     errors: u64,
     bytes: u64,
     samples: Vec<String>,
+    codes: BTreeMap<String, u64>,
+}
+
+impl Tally {
+    fn new() -> Self {
+        Tally {
+            hist: histogram(),
+            ok: 0,
+            errors: 0,
+            bytes: 0,
+            samples: Vec::new(),
+            codes: BTreeMap::new(),
+        }
+    }
 }
 
 /// The resolution of tokio's timer: how late an open-loop request may be sent before the
@@ -469,13 +569,7 @@ struct Shared {
 }
 
 async fn worker(plan: Arc<Plan>, shared: Arc<Shared>) -> Tally {
-    let mut t = Tally {
-        hist: histogram(),
-        ok: 0,
-        errors: 0,
-        bytes: 0,
-        samples: Vec::new(),
-    };
+    let mut t = Tally::new();
     let mut kept: Option<Sender> = None;
     loop {
         let i = shared.next.fetch_add(1, Ordering::Relaxed);
@@ -510,18 +604,21 @@ async fn worker(plan: Arc<Plan>, shared: Arc<Shared>) -> Tally {
                 Some(s) if !plan.new_connection && !s.is_closed() => s,
                 _ => connect(&plan).await?,
             };
-            let n = send(&plan, &mut sender, body).await?;
+            let answer = send(&plan, &mut sender, body).await?;
             if !plan.new_connection {
                 kept = Some(sender);
             }
-            Ok::<u64, String>(n)
+            Ok::<_, String>(answer)
         }
         .await;
         let elapsed = intended.elapsed().as_micros() as u64;
         match result {
-            Ok(n) => {
+            Ok((n, code)) => {
                 t.ok += 1;
                 t.bytes += n;
+                *t.codes
+                    .entry(code.unwrap_or_else(|| "none".into()))
+                    .or_default() += 1;
                 let _ = t.hist.record(elapsed.clamp(1, MAX_LATENCY_US));
             }
             Err(e) => {
@@ -570,13 +667,7 @@ pub async fn run(plan: Plan) -> Report {
     let tasks: Vec<_> = (0..plan.connections)
         .map(|_| tokio::spawn(worker(plan.clone(), shared.clone())))
         .collect();
-    let mut all = Tally {
-        hist: histogram(),
-        ok: 0,
-        errors: 0,
-        bytes: 0,
-        samples: Vec::new(),
-    };
+    let mut all = Tally::new();
     for task in tasks {
         match task.await {
             Ok(t) => {
@@ -584,6 +675,9 @@ pub async fn run(plan: Plan) -> Report {
                 all.ok += t.ok;
                 all.errors += t.errors;
                 all.bytes += t.bytes;
+                for (code, n) in t.codes {
+                    *all.codes.entry(code).or_default() += n;
+                }
                 for s in t.samples {
                     if all.samples.len() < 5 && !all.samples.contains(&s) {
                         all.samples.push(s);
@@ -621,7 +715,8 @@ pub async fn run(plan: Plan) -> Report {
             "keep-alive"
         },
         rate: plan.rate,
-        persons: plan.hetus.len(),
+        operation: plan.operation,
+        persons: plan.subjects.len(),
         products: plan.products.clone(),
         elapsed_s: elapsed,
         requests: all.ok + all.errors,
@@ -630,6 +725,7 @@ pub async fn run(plan: Plan) -> Report {
         error_samples: all.samples,
         throughput_rps: all.ok as f64 / elapsed.max(1e-9),
         bytes_received: all.bytes,
+        return_codes: all.codes,
         latency_ms: Latency {
             min: if empty { 0.0 } else { ms(h.min()) },
             mean: if empty { 0.0 } else { h.mean() / 1000.0 },
@@ -703,6 +799,30 @@ mod tests {
         assert!(hetus.contains(&"020501A999T".to_string()));
     }
 
+    /// The answer's return code is read from its `Paluukoodi`, whatever the prefix.
+    #[test]
+    fn return_codes_are_read_from_the_answer() {
+        let body = br#"<a:Paluukoodi koodi="0001">Tietoja ei l&#246;ytynyt</a:Paluukoodi>"#;
+        assert_eq!(return_code(body).as_deref(), Some("0001"));
+        assert_eq!(return_code(b"<soap:Fault/>"), None);
+    }
+
+    /// An identification request carries the criteria, escaped twice (XML in a string).
+    #[test]
+    fn identification_requests_carry_the_criteria() {
+        let q = identification_query("P", "u", "p", "e", "O'Brien & Co;Anna;20010502;091").unwrap();
+        assert!(q.contains("<TeeHenkilonTunnistusKysely"), "{q}");
+        assert!(
+            q.contains("&lt;Sukunimi&gt;O'Brien &amp;amp; Co&lt;/Sukunimi&gt;"),
+            "{q}"
+        );
+        assert!(
+            q.contains("&lt;Kuntanumero&gt;091&lt;/Kuntanumero&gt;"),
+            "{q}"
+        );
+        assert!(identification_query("P", "u", "p", "e", "Virtanen;Anna").is_err());
+    }
+
     #[tokio::test]
     async fn a_remote_target_is_refused_without_allow_remote() {
         let args = LoadtestArgs {
@@ -717,6 +837,7 @@ mod tests {
             duration: None,
             requests: Some(1),
             hetu_file: None,
+            criteria_file: None,
             products: vec!["PERUSSANOMA 3".into()],
             user: "demo".into(),
             password: "demo".into(),

@@ -6,12 +6,18 @@ use crate::util::{TestServer, repo};
 
 /// The default configuration with the organisation's quotas lifted, as a load test needs.
 pub fn unlimited_settings(dir: &tempfile::TempDir) -> vtj_emulator::config::Settings {
+    settings_of(&unlimited_text(), dir)
+}
+
+fn unlimited_text() -> String {
     let text = crate::util::read("config/default.toml");
     assert!(text.contains("per_second = 200") && text.contains("per_day = 100000"));
-    let text = text
-        .replace("per_second = 200", "per_second = 0")
-        .replace("per_day = 100000", "per_day = 0");
-    let mut s = vtj_emulator::config::Settings::from_toml(&text, "unlimited", None).unwrap();
+    text.replace("per_second = 200", "per_second = 0")
+        .replace("per_day = 100000", "per_day = 0")
+}
+
+fn settings_of(text: &str, dir: &tempfile::TempDir) -> vtj_emulator::config::Settings {
+    let mut s = vtj_emulator::config::Settings::from_toml(text, "unlimited", None).unwrap();
     s.data_dir = dir.path().join("data");
     s
 }
@@ -81,6 +87,80 @@ async fn loadtest_sends_the_requests_asked_for_and_reports_percentiles() {
     let records = server.app.audit.stats().records;
     assert!(records >= 50, "{records} audit records");
     server.stop().await;
+}
+
+/// `--criteria-file`: identification searches, whose answers the report counts by VTJ
+/// return code; the organisation's permit decides whether they run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loadtest_runs_identification_searches_and_counts_return_codes() {
+    let criteria = tempfile::NamedTempFile::new().unwrap();
+    // A fixture person (upper-cased surname, first of the first names) and nobody.
+    std::fs::write(
+        criteria.path(),
+        "# surname;first names;birth date\nJÄPPINEN;Albert;20010502\nEIKUKAAN;Ei;19991231\n",
+    )
+    .unwrap();
+    let path = criteria.path().to_str().unwrap();
+    let run = [
+        "--requests",
+        "20",
+        "--connections",
+        "2",
+        "--criteria-file",
+        path,
+    ];
+
+    let text = unlimited_text();
+    assert!(text.contains("identification = false"));
+    let allowed = text.replace("identification = false", "identification = true");
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(settings_of(&allowed, &dir), dir).await;
+    let (status, out, err) = loadtest(args(&server, &run)).await;
+    assert!(status.success(), "{err}\n{out}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["operation"], "TeeHenkilonTunnistusKysely", "{out}");
+    assert_eq!(r["persons"], 2, "{out}");
+    assert_eq!(r["ok"], 20, "{out}");
+    assert_eq!(
+        r["return_codes"],
+        serde_json::json!({"0000": 10, "0001": 10})
+    );
+    let records = vtj_emulator::audit::read_all(&server.app.db).unwrap();
+    let searches = records
+        .iter()
+        .filter(|r| r.operation == "TeeHenkilonTunnistusKysely")
+        .count();
+    assert_eq!(searches, 20);
+    server.stop().await;
+
+    // Without the permit flag every search is refused with 0019: counted, not hidden.
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(unlimited_settings(&dir), dir).await;
+    let (status, out, err) = loadtest(args(&server, &run)).await;
+    assert!(status.success(), "{err}\n{out}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["return_codes"], serde_json::json!({"0019": 20}), "{out}");
+    // Identity-code queries report their codes too.
+    let (_, out, _) = loadtest(args(&server, &["--requests", "3"])).await;
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["operation"], "TeeHenkilonTunnusKysely", "{out}");
+    assert_eq!(r["return_codes"]["0000"], 3, "{out}");
+    server.stop().await;
+
+    // A line that is not criteria is refused before anything is sent.
+    std::fs::write(criteria.path(), "JÄPPINEN;Albert\n").unwrap();
+    let (status, _, err) = loadtest(vec![
+        "--criteria-file".into(),
+        path.into(),
+        "--requests".into(),
+        "1".into(),
+    ])
+    .await;
+    assert!(!status.success());
+    assert!(
+        err.contains("expected SURNAME;FIRST NAMES;YYYYMMDD"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

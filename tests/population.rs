@@ -74,6 +74,29 @@ async fn generate_is_deterministic_stats_count_and_the_server_answers() {
     );
     let births: std::collections::BTreeSet<&str> = codes.iter().map(|c| &c[4..6]).collect();
     assert!(births.len() > 40, "birth years from all over: {births:?}");
+    // The same persons' identification criteria, for `loadtest --criteria-file`.
+    let criteria = cli(&[
+        "population",
+        "sample",
+        "--count",
+        "200",
+        "--criteria",
+        "--data",
+        a_str,
+    ]);
+    let lines: Vec<&str> = criteria.lines().collect();
+    assert_eq!(lines.len(), 200);
+    for (line, code) in lines.iter().zip(&codes) {
+        let fields: Vec<&str> = line.split(';').collect();
+        assert_eq!(fields.len(), 3, "{line}");
+        let (surname, first, birth) = (fields[0], fields[1], fields[2]);
+        assert!(
+            !first.is_empty() && surname == surname.to_uppercase(),
+            "{line}"
+        );
+        let hetu: vtj_emulator::ids::Hetu = code.parse().unwrap();
+        assert_eq!(birth, hetu.birth_date().strftime("%Y%m%d").to_string());
+    }
 
     let stats = cli(&["population", "stats", "--data", a_str]);
     let fixtures = vtj_emulator::registry::fixtures::Fixtures::builtin().unwrap();

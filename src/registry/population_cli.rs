@@ -13,7 +13,7 @@ use crate::config::{FixtureSource, Settings};
 use crate::registry::fixtures::Fixtures;
 use crate::registry::generate::{self, Options, Reserved};
 use crate::registry::stats;
-use crate::registry::store::Registry;
+use crate::registry::store::{Registry, RegistryError};
 
 /// Page cache for bulk loading (sled treats it as a target, not a limit; what keeps the
 /// memory of a large generation small is the [`crate::registry::store::BulkWriter`]'s
@@ -30,13 +30,25 @@ pub fn run(command: PopulationCommand) -> anyhow::Result<()> {
             let settings = store.settings()?;
             generate_into(&settings, persons, seed)
         }
-        PopulationCommand::Sample { store, count, seed } => {
+        PopulationCommand::Sample {
+            store,
+            count,
+            seed,
+            criteria,
+        } => {
             let settings = store.settings()?;
             let db = crate::app::open_db(&settings)?;
             let registry = Registry::open(&db)?;
             let mut out = String::new();
             for h in stats::sample(&registry, count, seed)? {
-                out.push_str(h.as_str());
+                if criteria {
+                    let p = registry
+                        .get(&h)?
+                        .ok_or_else(|| RegistryError::DanglingIndex(h.to_string()))?;
+                    out.push_str(&stats::criteria(&p));
+                } else {
+                    out.push_str(h.as_str());
+                }
                 out.push('\n');
             }
             print!("{out}");

@@ -7,6 +7,7 @@ use std::fmt;
 
 use crate::ids::Hetu;
 use crate::registry::generate::REFERENCE_DATE;
+use crate::registry::model::Person;
 use crate::registry::store::{Registry, RegistryError};
 
 /// The counts a user sees.
@@ -55,6 +56,17 @@ pub fn sample(registry: &Registry, count: usize, seed: u64) -> Result<Vec<Hetu>,
         out.push(found);
     }
     Ok(out)
+}
+
+/// A person's identification criteria as `loadtest --criteria-file` reads them:
+/// `SURNAME;FIRST NAMES;YYYYMMDD`, the surname in capitals (as callers often send it).
+pub fn criteria(p: &Person) -> String {
+    format!(
+        "{};{};{}",
+        p.last_name.to_uppercase(),
+        p.first_names,
+        p.birth_date().strftime("%Y%m%d")
+    )
 }
 
 /// Counts everything stored. A minor is someone under 18 on the later of today and the
