@@ -16,6 +16,9 @@ use crate::registry::fixture_estate;
 use crate::registry::model::{GuardianLink, Person};
 use crate::registry::store::{Registry, RegistryError};
 
+/// The longest name a fixture may give (the catalogue's `Nimi100Tyyppi`).
+pub const MAX_NAME_CHARS: usize = 100;
+
 /// The fixtures compiled into the binary: the built-in default population.
 pub const BUILTIN: &[(&str, &str)] = &[(
     "fixtures/persons.toml",
@@ -161,6 +164,18 @@ fn check_person(file: &str, p: &Person) -> Result<(), FixtureError> {
     if p.last_name.trim().is_empty() || p.first_names.trim().is_empty() {
         return bad("last_name and first_names must not be empty".into());
     }
+    // The catalogue's Nimi100Tyyppi (which also bounds the identification index's fields).
+    for (field, name) in [("last_name", &p.last_name), ("first_names", &p.first_names)]
+        .into_iter()
+        .chain(p.call_name.as_ref().map(|c| ("call_name", c)))
+    {
+        let n = name.chars().count();
+        if n > MAX_NAME_CHARS {
+            return bad(format!(
+                "{field} has {n} characters; the register's names have at most {MAX_NAME_CHARS}"
+            ));
+        }
+    }
     if let Some(s) = p.sex
         && !(1..=2).contains(&s)
     {
@@ -299,6 +314,26 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("unknown field `birth_date`"), "{err}");
+
+        // Names longer than the register's are refused, by field and length.
+        let long = "Å".repeat(101);
+        let err = Fixtures::parse(&[(
+            "v.toml",
+            &format!(
+                "[[person]]\nhetu = \"020501A999T\"\nlast_name = \"A\"\nfirst_names = \"{long}\"\n"
+            ),
+        )])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("first_names has 101 characters"), "{err}");
+        let ok = "Å".repeat(100);
+        Fixtures::parse(&[(
+            "v.toml",
+            &format!(
+                "[[person]]\nhetu = \"020501A999T\"\nlast_name = \"{ok}\"\nfirst_names = \"B\"\n"
+            ),
+        )])
+        .unwrap();
     }
 
     #[test]

@@ -106,7 +106,10 @@ pub struct Entry<'a> {
 
 /// The persons filed under one key: an index value, read or being built. Each entry is
 /// `u16 length, first names, u8 length, municipality code, u8 length, identity code, u32
-/// length, record` (lengths big-endian); a value holds at least one entry.
+/// length, record` (lengths big-endian); a value holds at least one entry. The widths hold
+/// what the store admits: names of at most 100 characters (fixtures refuse longer ones,
+/// `registry::fixtures::MAX_NAME_CHARS`), three-digit municipality codes, 11-character
+/// identity codes.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Entries<'a>(Vec<Entry<'a>>);
 
