@@ -1,5 +1,27 @@
-# Shared by the load scripts in benches/ (sourced, not run): needs $BIN (the release binary)
-# and $TMP (the script's scratch directory, whose *.log files are shown when a server fails).
+# Shared by the load scripts in benches/ (sourced, not run from the repository's root).
+# `setup` builds the release binary ($BIN) and makes the scratch directory ($TMP, whose *.log
+# files are shown when a server fails); every server whose pid is in PIDS is stopped, and
+# $TMP removed, when the script ends.
+
+setup() {
+    cargo build --release --quiet --bin vtj-emulator
+    BIN=${CARGO_TARGET_DIR:-target}/release/vtj-emulator
+    TMP=$(mktemp -d)
+    PIDS=()
+    trap cleanup EXIT
+}
+
+# Stops the servers in PIDS.
+stop_servers() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    PIDS=()
+}
+
+cleanup() {
+    stop_servers
+    rm -rf "$TMP"
+}
 
 # Writes the default configuration with the organisation's quotas lifted (0 = unlimited) to
 # $TMP/config.toml: a load test must not meet the 200/s limit.

@@ -20,20 +20,9 @@ CONNECTIONS=${CONNECTIONS:-8}
 EMULATOR_PORT=${EMULATOR_PORT:-18443}
 CANNED_PORT=${CANNED_PORT:-18444}
 
-cargo build --release --quiet --bin vtj-emulator
-BIN=${CARGO_TARGET_DIR:-target}/release/vtj-emulator
-
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
 # shellcheck source=benches/common.sh
 . benches/common.sh
+setup
 unlimited_config
 
 "$BIN" serve --config "$TMP/config.toml" --data "$TMP/data" \

@@ -24,19 +24,9 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-8}
 PORT=${PORT:-18446}
 
-cargo build --release --quiet --bin vtj-emulator
-BIN=${CARGO_TARGET_DIR:-target}/release/vtj-emulator
-
-TMP=$(mktemp -d)
-PID=
-cleanup() {
-    [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
 # shellcheck source=benches/common.sh
 . benches/common.sh
+setup
 unlimited_config
 sed -i 's/^identification = false\b/identification = true/' "$TMP/config.toml"
 grep -q '^identification = true' "$TMP/config.toml" || {
@@ -49,7 +39,7 @@ grep -q '^identification = true' "$TMP/config.toml" || {
 
 "$BIN" serve --config "$TMP/config.toml" --data "$DATA" --listen "127.0.0.1:$PORT" \
     --monitor-listen off >"$TMP/server.log" 2>&1 &
-PID=$!
+PIDS+=($!)
 wait_for "$PORT"
 
 load() { # KIND ARGS...

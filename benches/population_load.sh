@@ -23,19 +23,9 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-8}
 PORT=${PORT:-18445}
 
-cargo build --release --quiet --bin vtj-emulator
-BIN=${CARGO_TARGET_DIR:-target}/release/vtj-emulator
-
-TMP=$(mktemp -d)
-PID=
-cleanup() {
-    [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
 # shellcheck source=benches/common.sh
 . benches/common.sh
+setup
 unlimited_config
 
 for label in small large; do
@@ -48,7 +38,7 @@ run() { # LABEL DIR ROUND
     local label=$1 dir=$2 round=$3
     "$BIN" serve --config "$TMP/config.toml" --data "$dir" --listen "127.0.0.1:$PORT" \
         --monitor-listen off >"$TMP/$label-$round.log" 2>&1 &
-    PID=$!
+    PIDS=($!)
     wait_for "$PORT"
     # Steady state: three passes over the sample fill the caches before the measured run
     # (a freshly opened store reads its pages in; start-up is measured on its own).
@@ -57,9 +47,7 @@ run() { # LABEL DIR ROUND
     "$BIN" loadtest --target "https://127.0.0.1:$PORT" --hetu-file "$TMP/$label.hetus" \
         --duration "$DURATION" --connections "$CONNECTIONS" --quiet --json \
         >"$TMP/$label-$round.json"
-    kill "$PID"
-    wait "$PID" 2>/dev/null || true
-    PID=
+    stop_servers
 }
 
 for round in $(seq 1 "$ROUNDS"); do
