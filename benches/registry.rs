@@ -21,6 +21,13 @@
 //! - `person_identification` (issue 8): the identification search of
 //!   `TeeHenkilonTunnistusKysely` (`ops::henkilon_tunnistus::search`: surname, first names
 //!   and birth date of the `person_lookup` persons), to compare with the identifier lookup.
+//! - `paired` (printed, not a criterion benchmark): lookups and identifications of the same
+//!   sampled persons in alternating rounds, a pass of 1,000 of each kind in turn, 101
+//!   rounds, so the drift of a shared machine falls on all alike; it prints each kind's
+//!   median time per query and the median and quartiles of the per-round ratios. Three
+//!   kinds: `lookup` (`find_by_hetu` of a parsed code, as `person_lookup`), `lookup from
+//!   text` (the code parsed from its text first, as a request gives it) and
+//!   `identification` (`search` of the criteria texts, as `person_identification`).
 //! - `point_read` (the reads alone, no decode): for the same persons, the point read of
 //!   the identification index under surname, birth date and first name (`identification
 //!   index`: every person filed there, with the copies of their records, as the search
@@ -30,6 +37,7 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use vtj_emulator::hakuxml::HenkilonTunnistusHaku;
 use vtj_emulator::ids::Hetu;
 use vtj_emulator::registry::Registry;
 use vtj_emulator::registry::fixtures::Fixtures;
@@ -96,9 +104,9 @@ fn lookup(c: &mut Criterion, group: &str, label: &str, reg: &Registry, keys: Vec
         });
 }
 
-fn identification(c: &mut Criterion, label: &str, reg: &Registry) {
-    use vtj_emulator::hakuxml::HenkilonTunnistusHaku;
-    let criteria: Vec<HenkilonTunnistusHaku> = sample(reg)
+/// The identification criteria of each person: upper-cased surname, first names, birth date.
+fn criteria_of(reg: &Registry, persons: &[Hetu]) -> Vec<HenkilonTunnistusHaku> {
+    persons
         .iter()
         .map(|h| {
             let p = reg.get(h).unwrap().unwrap();
@@ -109,7 +117,11 @@ fn identification(c: &mut Criterion, label: &str, reg: &Registry) {
                 kuntanumero: None,
             }
         })
-        .collect();
+        .collect()
+}
+
+fn identification(c: &mut Criterion, label: &str, reg: &Registry) {
+    let criteria = criteria_of(reg, &sample(reg));
     let mut i = 0;
     c.benchmark_group("person_identification").bench_function(
         BenchmarkId::from_parameter(label),
@@ -153,7 +165,68 @@ fn run(c: &mut Criterion, label: &str, db: &sled::Db, reg: &Registry) {
     lookup(c, "person_lookup", label, reg, sample(reg));
     lookup(c, "person_lookup_random", label, reg, random_sample(reg));
     identification(c, label, reg);
+    paired(label, reg);
     index_reads(c, label, db, reg);
+}
+
+/// Lookups and identifications of the same persons in alternating rounds (see the module doc).
+fn paired(label: &str, reg: &Registry) {
+    use std::time::Instant;
+    use vtj_emulator::ops::henkilon_tunnistus::search;
+    use vtj_emulator::registry::store::Lookup;
+    const ROUNDS: usize = 101;
+    let persons = sample(reg);
+    let texts: Vec<String> = persons.iter().map(|h| h.to_string()).collect();
+    let criteria = criteria_of(reg, &persons);
+    // Every sampled person is found each way (a warm-up pass that also checks).
+    for (h, c) in persons.iter().zip(&criteria) {
+        assert!(matches!(reg.find_by_hetu(h).unwrap(), Lookup::Found(_)));
+        assert!(search(c, reg).unwrap().iter().any(|p| p.hetu == *h));
+    }
+    let n = persons.len() as f64;
+    let mut times: [Vec<f64>; 3] = Default::default();
+    for _ in 0..ROUNDS {
+        let start = Instant::now();
+        for h in &persons {
+            black_box(reg.find_by_hetu(h).unwrap());
+        }
+        times[0].push(start.elapsed().as_secs_f64() * 1e6 / n);
+        let start = Instant::now();
+        for t in &texts {
+            let h: Hetu = t.parse().unwrap();
+            black_box(reg.find_by_hetu(&h).unwrap());
+        }
+        times[1].push(start.elapsed().as_secs_f64() * 1e6 / n);
+        let start = Instant::now();
+        for c in &criteria {
+            black_box(search(c, reg).unwrap());
+        }
+        times[2].push(start.elapsed().as_secs_f64() * 1e6 / n);
+    }
+    let quartiles = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 4], v[v.len() / 2], v[v.len() * 3 / 4])
+    };
+    let ratio = |of: usize, to: usize| {
+        quartiles(
+            times[of]
+                .iter()
+                .zip(&times[to])
+                .map(|(a, b)| a / b)
+                .collect(),
+        )
+    };
+    let median = |i: usize| quartiles(times[i].clone()).1;
+    let (q1, r, q3) = ratio(2, 0);
+    let (t1, t, t3) = ratio(2, 1);
+    eprintln!(
+        "paired/{label}: {ROUNDS} rounds of 1,000 each, medians: lookup {:.2} µs, lookup from text \
+         {:.2} µs, identification {:.2} µs; identification / lookup {r:.3} (quartiles \
+         {q1:.3}–{q3:.3}), identification / lookup from text {t:.3} ({t1:.3}–{t3:.3})",
+        median(0),
+        median(1),
+        median(2)
+    );
 }
 
 fn index_reads(c: &mut Criterion, label: &str, db: &sled::Db, reg: &Registry) {

@@ -28,18 +28,35 @@ use crate::registry::model::Person;
 
 /// A name as the index and the matching compare it: lower case (Unicode, so `Ä` is `ä`
 /// and never `a`), typographic dashes read as `-`, runs of white space one space, and no
-/// space around a hyphen (`Virtanen - Korhonen` is `virtanen-korhonen`).
+/// space around a hyphen (`Virtanen - Korhonen` is `virtanen-korhonen`). One pass and one
+/// allocation: every search normalises its criteria.
 pub fn normalise(name: &str) -> String {
-    let lowered: String = name
-        .chars()
-        .map(|c| match c {
+    let mut out = String::with_capacity(name.len());
+    // White space seen since the last letter: one space, written before the next letter
+    // unless a hyphen comes first (nor at the start, nor right after a hyphen).
+    let mut space = false;
+    for c in name.chars() {
+        let c = match c {
             '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
             c => c,
-        })
-        .flat_map(char::to_lowercase)
-        .collect();
-    let spaced = lowered.split_whitespace().collect::<Vec<_>>().join(" ");
-    spaced.replace(" -", "-").replace("- ", "-")
+        };
+        if c.is_whitespace() {
+            space = !out.is_empty() && !out.ends_with('-');
+            continue;
+        }
+        if c == '-' {
+            space = false;
+        } else if space {
+            out.push(' ');
+            space = false;
+        }
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
 }
 
 /// Whether the given first names are the person's first names from the first one on, in
@@ -51,14 +68,25 @@ pub fn first_names_match(given: &str, person: &str) -> bool {
 
 /// [`first_names_match`] of names already [`normalise`]d (as the index holds them).
 pub fn normalised_first_names_match(given: &str, person: &str) -> bool {
-    let g: Vec<&str> = given.split(' ').filter(|s| !s.is_empty()).collect();
-    let p: Vec<&str> = person.split(' ').collect();
-    !g.is_empty() && g.len() <= p.len() && g.iter().zip(&p).all(|(a, b)| a == b)
+    let mut person = person.split(' ');
+    let mut any = false;
+    for g in given.split(' ').filter(|s| !s.is_empty()) {
+        if person.next() != Some(g) {
+            return false;
+        }
+        any = true;
+    }
+    any
 }
 
-/// `yyyymmdd` of a date, as keys hold it.
-fn ymd(date: Date) -> String {
-    format!("{:04}{:02}{:02}", date.year(), date.month(), date.day())
+/// Appends `yyyymmdd` of a date (years 0–9999, as identity codes and criteria give them).
+fn push_ymd(k: &mut Vec<u8>, date: Date) {
+    let y = date.year().unsigned_abs();
+    let (m, d) = (date.month().unsigned_abs(), date.day().unsigned_abs());
+    for digit in [y / 1000 % 10, y / 100 % 10, y / 10 % 10, y % 10] {
+        k.push(b'0' + digit as u8);
+    }
+    k.extend_from_slice(&[b'0' + m / 10, b'0' + m % 10, b'0' + d / 10, b'0' + d % 10]);
 }
 
 /// The first of [`normalise`]d first names (the whole of a hyphenated name).
@@ -73,7 +101,7 @@ pub fn key(surname: &str, birth: Date, first_names: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(surname.len() + first.len() + 10);
     k.extend_from_slice(surname.as_bytes());
     k.push(0);
-    k.extend_from_slice(ymd(birth).as_bytes());
+    push_ymd(&mut k, birth);
     k.push(0);
     k.extend_from_slice(first.as_bytes());
     k
@@ -117,20 +145,7 @@ impl<'a> Entries<'a> {
     /// Reads a stored value; `None` for one that is not of this format (an empty value,
     /// as format 1 wrote, or the text of format 2).
     pub fn read(value: &'a [u8]) -> Option<Self> {
-        let mut rest = value;
-        let mut entries = Vec::new();
-        while !rest.is_empty() {
-            let first_names = std::str::from_utf8(field(&mut rest, 2)?).ok()?;
-            let municipality = std::str::from_utf8(field(&mut rest, 1)?).ok()?;
-            let hetu = std::str::from_utf8(field(&mut rest, 1)?).ok()?;
-            let record = field(&mut rest, 4)?;
-            entries.push(Entry {
-                first_names,
-                municipality: (!municipality.is_empty()).then_some(municipality),
-                hetu,
-                record,
-            });
-        }
+        let entries = entries(value).collect::<Option<Vec<_>>>()?;
         (!entries.is_empty()).then_some(Entries(entries))
     }
 
@@ -184,6 +199,36 @@ impl<'a> Entries<'a> {
     }
 }
 
+/// The entries of a stored value in order, read as they are taken (nothing is allocated: a
+/// search reads them so). An item is `None` where the value stops being of this format (an
+/// empty value, as format 1 wrote, yields nothing: [`Entries::read`] refuses it).
+pub fn entries(value: &[u8]) -> impl Iterator<Item = Option<Entry<'_>>> {
+    let mut rest = value;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let entry = entry(&mut rest);
+        if entry.is_none() {
+            rest = &[];
+        }
+        Some(entry)
+    })
+}
+
+fn entry<'a>(rest: &mut &'a [u8]) -> Option<Entry<'a>> {
+    let first_names = std::str::from_utf8(field(rest, 2)?).ok()?;
+    let municipality = std::str::from_utf8(field(rest, 1)?).ok()?;
+    let hetu = std::str::from_utf8(field(rest, 1)?).ok()?;
+    let record = field(rest, 4)?;
+    Some(Entry {
+        first_names,
+        municipality: (!municipality.is_empty()).then_some(municipality),
+        hetu,
+        record,
+    })
+}
+
 /// Takes one field of a value: its big-endian length of `width` bytes, then its bytes.
 fn field<'a>(rest: &mut &'a [u8], width: usize) -> Option<&'a [u8]> {
     let (len, tail) = rest.split_at_checked(width)?;
@@ -204,7 +249,12 @@ pub fn municipality_key(p: &Person) -> Option<Vec<u8>> {
 
 /// The first key of the persons of `municipality` born on or after `birth`.
 pub fn municipality_from(municipality: &str, birth: Date) -> Vec<u8> {
-    format!("{municipality}\0{}\0", ymd(birth)).into_bytes()
+    let mut k = Vec::with_capacity(municipality.len() + 10);
+    k.extend_from_slice(municipality.as_bytes());
+    k.push(0);
+    push_ymd(&mut k, birth);
+    k.push(0);
+    k
 }
 
 #[cfg(test)]
@@ -220,6 +270,28 @@ mod tests {
         assert_eq!(normalise("Virtanen - Korhonen"), "virtanen-korhonen");
         assert_eq!(normalise("Virtanen\u{2013}Korhonen"), "virtanen-korhonen");
         assert_eq!(normalise("Anna   Liisa"), "anna liisa");
+    }
+
+    /// The one-pass [`normalise`] against the rule written out step by step (the form of
+    /// format 2, whose keys the index still uses).
+    fn normalise_in_steps(name: &str) -> String {
+        let lowered: String = name
+            .chars()
+            .map(|c| match c {
+                '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+                c => c,
+            })
+            .flat_map(char::to_lowercase)
+            .collect();
+        let spaced = lowered.split_whitespace().collect::<Vec<_>>().join(" ");
+        spaced.replace(" -", "-").replace("- ", "-")
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalise_is_the_rule_in_steps(name in "[ \t\u{a0}aAäÄöÖåÅ\u{130}ß\u{2013}\u{2212}-]{0,12}") {
+            proptest::prop_assert_eq!(normalise(&name), normalise_in_steps(&name));
+        }
     }
 
     #[test]

@@ -522,12 +522,17 @@ impl Registry {
         let Some(value) = self.names.get(&key)? else {
             return Ok(Vec::new());
         };
-        let entries = name_index::Entries::read(&value).ok_or(RegistryError::UnreadableIndex)?;
-        entries
-            .iter()
-            .filter(|e| keep(e))
-            .map(|e| decode(e.hetu.as_bytes(), e.record))
-            .collect()
+        if value.is_empty() {
+            return Err(RegistryError::UnreadableIndex);
+        }
+        let mut found = Vec::new();
+        for e in name_index::entries(&value) {
+            let e = e.ok_or(RegistryError::UnreadableIndex)?;
+            if keep(&e) {
+                found.push(decode(e.hetu.as_bytes(), e.record)?);
+            }
+        }
+        Ok(found)
     }
 
     /// Up to `limit` persons that `keep` accepts whose home municipality is
