@@ -53,6 +53,7 @@ fn record(i: u64, start: jiff::Timestamp) -> AuditRecord {
         loppukayttaja: Some(format!("enduser{}", i % END_USERS)),
         product: Some("PERUSSANOMA 3".into()),
         search_key: Some(("Henkilotunnus".into(), subject(s))),
+        disclosed: Vec::new(),
         return_code: "0000".into(),
         groups: [
             "Henkilonnimi",

@@ -156,6 +156,7 @@ fn record(i: u64) -> vtj_emulator::audit::AuditRecord {
         loppukayttaja: Some("bench".into()),
         product: Some("PERUSSANOMA 3".into()),
         search_key: Some(("Henkilotunnus".into(), "020501A999T".into())),
+        disclosed: Vec::new(),
         return_code: "0000".into(),
         groups: [
             "Henkilonnimi",

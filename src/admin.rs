@@ -230,6 +230,7 @@ fn record(caller: &Caller, auditor: Option<&str>, o: &Outcome) -> AuditRecord {
         // The subject an auditor looked for stays in `filters`: subject searches and
         // reports list the queries of the population data, not auditors' reads.
         search_key: None,
+        disclosed: Vec::new(),
         return_code: o.status.as_u16().to_string(),
         groups: Vec::new(),
         non_disclosure_applied: false,

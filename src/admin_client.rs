@@ -190,6 +190,7 @@ impl Local {
             loppukayttaja: None,
             product: None,
             search_key: None,
+            disclosed: Vec::new(),
             return_code: outcome.into(),
             groups: Vec::new(),
             non_disclosure_applied: false,

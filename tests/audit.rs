@@ -49,6 +49,7 @@ pub(crate) fn record(time: &str, end_user: &str, hetu: &str) -> AuditRecord {
         loppukayttaja: Some(end_user.into()),
         product: Some("PERUSSANOMA 3".into()),
         search_key: Some(("Henkilotunnus".into(), hetu.into())),
+        disclosed: Vec::new(),
         return_code: "0000".into(),
         groups: vec!["Henkilonnimi".into()],
         non_disclosure_applied: false,

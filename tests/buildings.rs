@@ -333,6 +333,18 @@ async fn buildings_are_identified_by_street_address_and_municipality() {
         text(doc.child(VTJ_NS, "Rakennus").unwrap(), "Rakennustunnus"),
         "900000102B"
     );
+    // The identified building is the record's subject; the ambiguous search named none.
+    let records = read_all(&s.app.db).unwrap();
+    let disclosed: Vec<&[String]> = records.iter().map(|r| &r.disclosed[..]).collect();
+    let want: [&[String]; 6] = [
+        &["9000000987".into()],
+        &["9000013099".into()],
+        &[],
+        &[],
+        &[],
+        &["900000102B".into()],
+    ];
+    assert_eq!(disclosed, want);
     s.stop().await;
 }
 
@@ -354,6 +366,8 @@ async fn properties_are_identified_by_name_and_municipality() {
     let k = doc.child(VTJ_NS, "Kiinteisto").unwrap();
     assert_eq!(text(k, "Kiinteistotunnus"), "905-001-0012-0003");
     assert_eq!(all(k, "Rakennus").len(), 1);
+    let rec = read_all(&s.app.db).unwrap().pop().unwrap();
+    assert_eq!(rec.disclosed, ["905-001-0012-0003"]);
     let h = haku(
         "KiinteistonTunnistusHaku",
         "<KiinteistoyksikonNimi>koivula</KiinteistoyksikonNimi><Kuntanumero>905</Kuntanumero>",

@@ -48,6 +48,17 @@ async fn extraction_answers_the_persons_of_a_municipality_within_its_bounds() {
     let rec = read_all(&s.app.db).unwrap().pop().unwrap();
     assert_eq!(rec.return_code, "0000");
     assert!(!rec.groups.is_empty());
+    // Every extracted person is a subject of the record: a subject report lists it.
+    assert_eq!(rec.disclosed, ["150615B942S", "311222D9245"]);
+    let trees = vtj_emulator::audit::Trees::open(&s.app.db).unwrap();
+    for hetu in &rec.disclosed {
+        let filter = vtj_emulator::audit::Filter {
+            subject: Some(hetu.clone()),
+            ..Default::default()
+        };
+        let found = vtj_emulator::audit::search::search(&trees, &filter).unwrap();
+        assert_eq!(found, std::slice::from_ref(&rec), "{hetu}");
+    }
 
     // More matches than the permit's cap (3): nothing is disclosed.
     let doc = extract(

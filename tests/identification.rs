@@ -177,6 +177,33 @@ async fn missing_criteria_give_0005_with_the_catalogue_text() {
     s.stop().await;
 }
 
+/// The person an identification search disclosed is a subject of its audit record: the
+/// subject report of that person lists the search. Searches that disclosed nobody do not
+/// name anybody.
+#[tokio::test]
+async fn a_disclosed_person_finds_the_identification_in_the_audit_trail() {
+    let s = server(true).await;
+    let found = ask(&s, &person_haku("JÄPPINEN", "albert", "20010502", None)).await;
+    assert_eq!(return_code(&found).0, "0000");
+    let none = ask(&s, &person_haku("Jäppinen", "Eemeli", "20010502", None)).await;
+    assert_eq!(return_code(&none).0, "0001");
+    let records = read_all(&s.app.db).unwrap();
+    let searches: Vec<_> = records.iter().filter(|r| r.operation == OP).collect();
+    assert_eq!(searches.len(), 2);
+    assert_eq!(searches[0].disclosed, ["020501A999T"]);
+    assert!(searches[1].disclosed.is_empty());
+    let trees = vtj_emulator::audit::Trees::open(&s.app.db).unwrap();
+    let filter = vtj_emulator::audit::Filter {
+        subject: Some("020501A999T".into()),
+        ..Default::default()
+    };
+    let about = vtj_emulator::audit::search::search(&trees, &filter).unwrap();
+    assert_eq!(about, [searches[0].clone()]);
+    let report = vtj_emulator::audit::format::subject_report("020501A999T", &about);
+    assert!(report.contains("TeeHenkilonTunnistusKysely"), "{report}");
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn without_the_permit_flag_the_search_is_refused_and_audited() {
     let s = server(false).await;

@@ -59,6 +59,19 @@ async fn person_query_by_satu_finds_the_person() {
         records[0].search_key,
         Some(("SahkoinenAsiointitunnus".into(), "100000420".into()))
     );
+    // The person the SATU led to is a subject of the record; nobody was found by the other.
+    assert_eq!(records[0].disclosed, ["030370-946X"]);
+    assert!(records[1].disclosed.is_empty());
+    let trees = vtj_emulator::audit::Trees::open(&server.app.db).unwrap();
+    let by_person = vtj_emulator::audit::search::search(
+        &trees,
+        &vtj_emulator::audit::Filter {
+            subject: Some("030370-946X".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(by_person, records[..1]);
     server.stop().await;
 }
 

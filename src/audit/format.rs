@@ -76,6 +76,7 @@ const CSV_HEADER: &[&str] = &[
     "duration_us",
     "prev_sha256",
     "filters",
+    "disclosed",
 ];
 
 pub fn csv(records: &[AuditRecord]) -> String {
@@ -108,6 +109,7 @@ pub fn csv(records: &[AuditRecord]) -> String {
             r.duration_us.to_string(),
             r.prev_sha256.clone(),
             o(&r.filters),
+            r.disclosed.join(";"),
         ];
         let cells: Vec<String> = row.iter().map(|c| csv_cell(c)).collect();
         out.push_str(&cells.join(","));
@@ -168,6 +170,9 @@ pub fn human(r: &AuditRecord) -> String {
         .map(|(k, v)| format!("{k} {v}"))
         .unwrap_or_else(|| "-".into());
     let _ = writeln!(s, "    product {}  subject {}", o(&r.product), subject);
+    if !r.disclosed.is_empty() {
+        let _ = writeln!(s, "    disclosed {}", r.disclosed.join(" "));
+    }
     let _ = writeln!(
         s,
         "    groups {}  non-disclosure applied: {}",

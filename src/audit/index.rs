@@ -27,13 +27,20 @@ impl Indexes {
         })
     }
 
-    /// Index entries of one record: `(tree, key)`.
+    /// Index entries of one record: `(tree, key)`. The subjects are the search key's value
+    /// and every identifier the answer disclosed beside it, each once.
     pub fn entries<'a>(&'a self, r: &AuditRecord) -> Vec<(&'a sled::Tree, Vec<u8>)> {
-        let mut out = Vec::with_capacity(3);
-        if let Some((_, subject)) = &r.search_key
-            && !subject.is_empty()
+        let mut out = Vec::with_capacity(3 + r.disclosed.len());
+        let mut subjects: Vec<&str> = Vec::with_capacity(1 + r.disclosed.len());
+        let key = r.search_key.as_ref().map(|(_, v)| v.as_str());
+        for s in key
+            .into_iter()
+            .chain(r.disclosed.iter().map(String::as_str))
         {
-            out.push((&self.subject, value_key(subject, r.seq)));
+            if !s.is_empty() && !subjects.contains(&s) {
+                subjects.push(s);
+                out.push((&self.subject, value_key(s, r.seq)));
+            }
         }
         if let Some(user) = r.loppukayttaja.as_deref().filter(|u| !u.is_empty()) {
             out.push((&self.end_user, value_key(user, r.seq)));

@@ -655,6 +655,7 @@ mod tests {
             loppukayttaja: Some("tester".into()),
             product: Some("PERUSSANOMA 3".into()),
             search_key: None,
+            disclosed: Vec::new(),
             return_code: "0000".into(),
             groups: vec![],
             non_disclosure_applied: false,

@@ -29,6 +29,14 @@ pub struct AuditRecord {
     pub product: Option<String>,
     /// The search criterion's element name and value (e.g. `Henkilotunnus`, the code).
     pub search_key: Option<(String, String)>,
+    /// Identifiers of whom (or what) the answer carried data about, where the search key
+    /// does not name them: the identity code of the person an identification search found,
+    /// of the persons an extraction listed, of the person an electronic service identifier
+    /// or a passive identity code led to; the building or property an identification by
+    /// address or name found. Indexed as subjects with the search key, so a subject report
+    /// lists these answers too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disclosed: Vec<String>,
     /// The `Paluukoodi` returned, or `fault` for a SOAP fault.
     pub return_code: String,
     /// Data groups that carried person data in the answer.

@@ -126,5 +126,8 @@ pub fn answer(
     record.return_code = code.code().into();
     record.groups = rendered.groups.iter().map(|g| g.to_string()).collect();
     record.non_disclosure_applied = any_withheld && !rendered.groups.is_empty();
+    if !rendered.groups.is_empty() {
+        record.disclosed = persons.iter().map(|p| p.hetu.to_string()).collect();
+    }
     Ok(rendered.xml)
 }

@@ -147,6 +147,11 @@ pub fn answer(
     record.return_code = code.code().into();
     record.groups = rendered.groups.iter().map(|g| g.to_string()).collect();
     record.non_disclosure_applied = withhold && !rendered.groups.is_empty();
+    if let Some(p) = &person
+        && !rendered.groups.is_empty()
+    {
+        record.disclosed = vec![p.hetu.to_string()];
+    }
     Ok(rendered.xml)
 }
 

@@ -56,6 +56,7 @@ pub fn answer(
     let (code, text, ccode, one) = estate::identified(found);
     let subject = match one {
         Some(p) => {
+            record.disclosed = vec![p.id.to_string()];
             let mut buildings = Vec::new();
             for b in app.registry.buildings_of(&p.id).map_err(err)? {
                 buildings.push(estate::view(&app.registry, &auth.product, b, None).map_err(err)?);

@@ -521,6 +521,16 @@ fn person_query(
     record.return_code = found.code.code().into();
     record.groups = rendered.groups.iter().map(|g| g.to_string()).collect();
     record.non_disclosure_applied = withhold && !rendered.groups.is_empty();
+    // A person reached by an electronic service identifier or a passive code.
+    if let Some((p, _)) = &found.person
+        && !rendered.groups.is_empty()
+        && record
+            .search_key
+            .as_ref()
+            .is_none_or(|(_, v)| *v != p.hetu.as_str())
+    {
+        record.disclosed = vec![p.hetu.to_string()];
+    }
     Ok(rendered.xml)
 }
 
@@ -615,6 +625,7 @@ pub(crate) fn new_record(caller: &Caller, interface: &str) -> AuditRecord {
         loppukayttaja: None,
         product: None,
         search_key: None,
+        disclosed: Vec::new(),
         return_code: String::new(),
         groups: Vec::new(),
         non_disclosure_applied: false,

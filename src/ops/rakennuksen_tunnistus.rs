@@ -52,9 +52,11 @@ pub fn answer(
         .map_err(|e| e.to_string())?;
     let (code, text, ccode, one) = estate::identified(found);
     let subject = match one {
-        Some(b) => Some(Subject::Building(
-            estate::view(&app.registry, &auth.product, b, None).map_err(|e| e.to_string())?,
-        )),
+        Some(b) => {
+            record.disclosed = vec![b.prt.to_string()];
+            let view = estate::view(&app.registry, &auth.product, b, None);
+            Some(Subject::Building(view.map_err(|e| e.to_string())?))
+        }
         None => None,
     };
     let echoed = estate::echo(
