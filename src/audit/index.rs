@@ -27,20 +27,11 @@ impl Indexes {
         })
     }
 
-    /// Index entries of one record: `(tree, key)`. The subjects are the search key's value
-    /// and every identifier the answer disclosed beside it, each once.
+    /// Index entries of one record: `(tree, key)`. The subjects ([`subjects`]) each once.
     pub fn entries<'a>(&'a self, r: &AuditRecord) -> Vec<(&'a sled::Tree, Vec<u8>)> {
         let mut out = Vec::with_capacity(3 + r.disclosed.len());
-        let mut subjects: Vec<&str> = Vec::with_capacity(1 + r.disclosed.len());
-        let key = r.search_key.as_ref().map(|(_, v)| v.as_str());
-        for s in key
-            .into_iter()
-            .chain(r.disclosed.iter().map(String::as_str))
-        {
-            if !s.is_empty() && !subjects.contains(&s) {
-                subjects.push(s);
-                out.push((&self.subject, value_key(s, r.seq)));
-            }
+        for s in subjects(r) {
+            out.push((&self.subject, value_key(s, r.seq)));
         }
         if let Some(user) = r.loppukayttaja.as_deref().filter(|u| !u.is_empty()) {
             out.push((&self.end_user, value_key(user, r.seq)));
@@ -60,8 +51,38 @@ impl Indexes {
         for (tree, key) in self.entries(r) {
             tree.remove(key)?;
         }
+        // Earlier versions filed a criteria document as a subject too.
+        if let Some((kind, value)) = &r.search_key
+            && kind == CRITERIA_DOCUMENT
+        {
+            self.subject.remove(value_key(value, r.seq))?;
+        }
         Ok(())
     }
+}
+
+/// The search key type of the identification and extraction queries: its value is a
+/// criteria document, which names nobody, so it is not a subject.
+pub const CRITERIA_DOCUMENT: &str = "HakuXml";
+
+/// Whom (or what) a record is about: the search key's value when it is an identifier (not a
+/// `HakuXml` criteria document) and every identifier the answer disclosed, each once.
+pub fn subjects(r: &AuditRecord) -> Vec<&str> {
+    let key = r
+        .search_key
+        .as_ref()
+        .filter(|(kind, _)| kind != CRITERIA_DOCUMENT)
+        .map(|(_, v)| v.as_str());
+    let mut out: Vec<&str> = Vec::with_capacity(1 + r.disclosed.len());
+    for s in key
+        .into_iter()
+        .chain(r.disclosed.iter().map(String::as_str))
+    {
+        if !s.is_empty() && !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
 }
 
 /// `value 0x00 seq`: all entries of one value share the prefix `value 0x00`.
@@ -119,6 +140,29 @@ mod tests {
         keys.sort();
         let seqs: Vec<u64> = keys.iter().map(|k| seq_of_key(k)).collect();
         assert_eq!(seqs, [2, 3, 0, 1]);
+    }
+
+    fn record(search_key: (&str, &str), disclosed: &[&str]) -> AuditRecord {
+        serde_json::from_value(serde_json::json!({
+            "time": "2026-11-21T10:00:00Z", "request_id": "r", "cert_sha256": "",
+            "cert_subject": "", "interface": "direct", "operation": "op",
+            "search_key": [search_key.0, search_key.1], "disclosed": disclosed,
+            "return_code": "0000", "groups": [], "non_disclosure_applied": false,
+            "duration_us": 1
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn subjects_are_identifiers_not_criteria_documents() {
+        let r = record(("SahkoinenAsiointitunnus", "100000420"), &["030370-946X"]);
+        assert_eq!(subjects(&r), ["100000420", "030370-946X"]);
+        let r = record(("Henkilotunnus", "020501A999T"), &["020501A999T"]);
+        assert_eq!(subjects(&r), ["020501A999T"]);
+        let doc = "<HenkilonTunnistusHaku>…</HenkilonTunnistusHaku>";
+        let r = record((CRITERIA_DOCUMENT, doc), &["020501A999T"]);
+        assert_eq!(subjects(&r), ["020501A999T"]);
+        assert!(subjects(&record((CRITERIA_DOCUMENT, doc), &[])).is_empty());
     }
 
     #[test]

@@ -192,10 +192,10 @@ impl Filter {
         eq(&self.organisation, r.organisation.as_deref())
             && eq(&self.kayttajatunnus, r.kayttajatunnus.as_deref())
             && eq(&self.loppukayttaja, r.loppukayttaja.as_deref())
-            && self.subject.as_deref().is_none_or(|s| {
-                r.search_key.as_ref().is_some_and(|(_, v)| v == s)
-                    || r.disclosed.iter().any(|d| d == s)
-            })
+            && self
+                .subject
+                .as_deref()
+                .is_none_or(|s| super::index::subjects(r).contains(&s))
             && eq(&self.operation, Some(&r.operation))
             && eq(&self.return_code, Some(&r.return_code))
             && from.is_none_or(|f| t >= f)

@@ -12,6 +12,7 @@ use super::request::Params;
 use super::{Authorised, Caller, authorise, refusal_document, refuse_with_text, unserved};
 use crate::app::App;
 use crate::audit::AuditRecord;
+use crate::audit::index::CRITERIA_DOCUMENT;
 
 /// `PaluukoodiTekstiTyyppi` holds at most 200 characters.
 const MAX_TEXT: usize = 200;
@@ -101,10 +102,11 @@ impl<T: Haku> Criteria<T> {
     /// The audit record's search key: `HakuXml` and the document as the emulator reads it.
     pub fn search_key(&self) -> Option<(String, String)> {
         match self {
-            Criteria::Given(doc) => Some(("HakuXml".into(), doc.to_xml())),
-            Criteria::Incomplete(_) => {
-                Some(("HakuXml".into(), format!("{} (incomplete)", T::ROOT)))
-            }
+            Criteria::Given(doc) => Some((CRITERIA_DOCUMENT.into(), doc.to_xml())),
+            Criteria::Incomplete(_) => Some((
+                CRITERIA_DOCUMENT.into(),
+                format!("{} (incomplete)", T::ROOT),
+            )),
             Criteria::Absent => None,
         }
     }
