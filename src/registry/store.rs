@@ -5,9 +5,10 @@
 //! Search indexes: persons by normalised surname, birth date and first name (the value
 //! lists the persons of the key with their first names, home municipality and a copy of
 //! their record, so an identification is one point read and decodes only the matches)
-//! and, keys only, by home municipality and birth date ([`crate::registry::name_index`]); buildings by street address and old identifier,
-//! properties by name ([`crate::registry::estate_index`]); every `put*` and the
-//! [`BulkWriter`] keep them in step.
+//! and, keys only, by home municipality and birth date ([`crate::registry::name_index`]);
+//! buildings by street address and old identifier, properties by name
+//! ([`crate::registry::estate_index`]); every `put*` and the [`BulkWriter`] keep them in
+//! step.
 //! A meta tree holds the format of the indexes ([`name_index::FORMAT`]): [`Registry::open`]
 //! reads it (one point read), rebuilds the identification index of a store of another
 //! format that holds fixtures only, and refuses a generated population of another format
