@@ -41,7 +41,8 @@
 //! - [`admin`]: the auditors' HTTPS API under `/admin/audit/` (every read itself audited).
 //! - [`admin_client`]: the `audit` commands' side: the admin API over mutual TLS, or the
 //!   store itself when no server holds it.
-//! - [`loadtest`]: the load harness (`loadtest`): mutual-TLS person queries, HDR latency.
+//! - [`loadtest`]: the load harness (`loadtest`): mutual-TLS person queries (by identity
+//!   code or identification criteria), HDR latency, answers counted by return code.
 //! - [`pki`]: generation of the committed test PKI (never used at run time).
 
 #![forbid(unsafe_code)]
