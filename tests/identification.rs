@@ -204,6 +204,33 @@ async fn a_disclosed_person_finds_the_identification_in_the_audit_trail() {
     s.stop().await;
 }
 
+/// An index entry the store cannot read answers -1800 with no person data, audited, and the
+/// server goes on answering.
+#[tokio::test]
+async fn an_unreadable_index_entry_answers_1800_and_discloses_nothing() {
+    let s = server(true).await;
+    let names = s.app.db.open_tree("registry.name_index").unwrap();
+    let birth = jiff::civil::date(2001, 5, 2);
+    let key = vtj_emulator::registry::name_index::key("jäppinen", birth, "albert");
+    names
+        .insert(key, &b"\x00\x05alb"[..])
+        .unwrap()
+        .expect("Albert is filed under this key");
+    let doc = ask(&s, &person_haku("Jäppinen", "Albert", "20010502", None)).await;
+    assert_eq!(return_code(&doc).0, "-1800");
+    assert!(doc.child(VTJ_NS, "Henkilo").is_none());
+    let rec = read_all(&s.app.db).unwrap().pop().unwrap();
+    assert_eq!(
+        (rec.operation.as_str(), rec.return_code.as_str()),
+        (OP, "-1800")
+    );
+    assert!(rec.groups.is_empty() && rec.disclosed.is_empty());
+    // Other keys still answer.
+    let doc = ask(&s, &person_haku("Jäppinen", "Eemeli", "20010502", None)).await;
+    assert_eq!(return_code(&doc).0, "0001");
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn without_the_permit_flag_the_search_is_refused_and_audited() {
     let s = server(false).await;
