@@ -1,5 +1,6 @@
 //! Per-stage costs of one person query (issue 9): the SOAP envelope parse of a
-//! `TeeHenkilonTunnusKysely`, the service user's authentication (argon2id on the first
+//! `TeeHenkilonTunnusKysely` (and, for issue 8, of a `TeeHenkilonTunnistusKysely` with the
+//! read of its `HakuXml` criteria document), the service user's authentication (argon2id on the first
 //! use, the remembered digest afterwards, and a wrong password), a registry lookup hot (the
 //! same person again: sled's cache holds the path) and cold (the first lookup after the
 //! store was opened: sled's cache is empty, the operating system's page cache may hold the
@@ -33,6 +34,36 @@ fn parse(c: &mut Criterion) {
     .unwrap();
     c.bench_function("stage/envelope parse (person query)", |b| {
         b.iter(|| black_box(envelope::parse(black_box(body.as_bytes()), &framing).unwrap()))
+    });
+}
+
+/// What an identification query reads beyond a person query's: its larger envelope (the
+/// criteria document travels escaped inside it) and the `HakuXml` document itself (the
+/// strict structure check, then yaserde's binding).
+fn identification_parse(c: &mut Criterion) {
+    use vtj_emulator::hakuxml::HenkilonTunnistusHaku;
+    use vtj_emulator::ops::{criteria, request};
+    let body = vtj_emulator::loadtest::identification_query(
+        "PERUSSANOMA 3",
+        "demo",
+        "demo",
+        "bench",
+        "JÄPPINEN;Albert;20010502",
+    )
+    .unwrap();
+    let framing = envelope::framing(
+        Some("text/xml; charset=utf-8"),
+        Some("\"http://tempuri.org/TeeHenkilonTunnistusKysely\""),
+    )
+    .unwrap();
+    c.bench_function("stage/envelope parse (identification query)", |b| {
+        b.iter(|| black_box(envelope::parse(black_box(body.as_bytes()), &framing).unwrap()))
+    });
+    let env = envelope::parse(body.as_bytes(), &framing).unwrap();
+    let op = request::operation(framing.version, env.action.as_deref(), &env.payload).unwrap();
+    let params = request::Params::read(op, &env.payload, framing.version).unwrap();
+    c.bench_function("stage/HakuXml read (identification criteria)", |b| {
+        b.iter(|| black_box(criteria::read::<HenkilonTunnistusHaku>(black_box(&params)).unwrap()))
     });
 }
 
@@ -220,6 +251,7 @@ fn audit_append(c: &mut Criterion) {
 criterion_group!(
     benches,
     parse,
+    identification_parse,
     authenticate,
     lookup,
     audit_insert,
