@@ -14,7 +14,9 @@
 //! nothing is cached beside sled's own page cache: every iteration is a real lookup.
 //!
 //! - `person_lookup`: `Registry::find_by_hetu` of the first stored code of 1,000 birth
-//!   dates spread over the key space (`DDMMYY` from a fixed LCG).
+//!   dates spread over the key space (`registry::stats::sample`, seed 1: the persons
+//!   `population sample` prints; the runs in BENCHMARKS.md up to 2026-11-21 used a copy of
+//!   that sampling of its own, days 1–28 and another seed).
 //! - `person_lookup_random`: the same, of the stored code at or after 1,000 random full
 //!   codes (any day, century sign and test individual number): persons anywhere in a day's
 //!   codes, not only its first.
@@ -43,26 +45,11 @@ use vtj_emulator::registry::Registry;
 use vtj_emulator::registry::fixtures::Fixtures;
 use vtj_emulator::registry::generate::{self, Options, Reserved};
 
-/// 1,000 stored codes, spread over the key space (`DDMMYY…` prefixes from a fixed LCG).
+/// 1,000 stored codes spread over the key space: those `vtj-emulator population sample`
+/// prints with its default seed, so `benches/identification_load.sh` queries the same
+/// persons through the server.
 fn sample(reg: &Registry) -> Vec<Hetu> {
-    let mut x: u64 = 12345;
-    let mut keys = Vec::new();
-    while keys.len() < 1000 {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let r = x >> 33;
-        let prefix = format!(
-            "{:02}{:02}{:02}",
-            1 + r % 28,
-            1 + (r / 28) % 12,
-            (r / 336) % 100
-        );
-        if let Some(h) = reg.hetu_at_or_after(&prefix).unwrap() {
-            keys.push(h);
-        }
-    }
-    keys
+    vtj_emulator::registry::stats::sample(reg, 1000, 1).unwrap()
 }
 
 /// 1,000 stored codes at or after random full identity codes (`DDMMYY`, one of the twelve
