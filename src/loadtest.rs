@@ -320,14 +320,8 @@ pub fn identification_query(
         haku.push_str(&format!("<Kuntanumero>{}</Kuntanumero>", escape(m)));
     }
     haku.push_str("</HenkilonTunnistusHaku>");
-    Ok(format!(
-        r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><{BY_NAME} xmlns="http://tempuri.org/"><SoSoNimi>{}</SoSoNimi><Kayttajatunnus>{}</Kayttajatunnus><Salasana>{}</Salasana><Loppukayttaja>{}</Loppukayttaja><HakuXml>{}</HakuXml></{BY_NAME}></soap:Body></soap:Envelope>"#,
-        escape(product),
-        escape(user),
-        escape(password),
-        escape(end_user),
-        escape(&haku)
-    ))
+    let caller = [product, user, password, end_user];
+    Ok(direct_request(BY_NAME, caller, ("HakuXml", &haku)))
 }
 
 /// The VTJ return code of an answer body (`Paluukoodi koodi="…"`), if it has one.
@@ -346,13 +340,17 @@ pub fn person_query(
     end_user: &str,
     hetu: &str,
 ) -> String {
+    let caller = [product, user, password, end_user];
+    direct_request(BY_HETU, caller, ("Henkilotunnus", hetu))
+}
+
+/// A direct-interface request (SOAP 1.1) of operation `op`: the product, service user,
+/// password and end user of `caller`, then one criterion element (its text escaped here).
+fn direct_request(op: &str, caller: [&str; 4], (criterion, value): (&str, &str)) -> String {
+    let [product, user, password, end_user] = caller.map(escape);
     format!(
-        r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><TeeHenkilonTunnusKysely xmlns="http://tempuri.org/"><SoSoNimi>{}</SoSoNimi><Kayttajatunnus>{}</Kayttajatunnus><Salasana>{}</Salasana><Loppukayttaja>{}</Loppukayttaja><Henkilotunnus>{}</Henkilotunnus></TeeHenkilonTunnusKysely></soap:Body></soap:Envelope>"#,
-        escape(product),
-        escape(user),
-        escape(password),
-        escape(end_user),
-        escape(hetu)
+        r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><{op} xmlns="http://tempuri.org/"><SoSoNimi>{product}</SoSoNimi><Kayttajatunnus>{user}</Kayttajatunnus><Salasana>{password}</Salasana><Loppukayttaja>{end_user}</Loppukayttaja><{criterion}>{}</{criterion}></{op}></soap:Body></soap:Envelope>"#,
+        escape(value)
     )
 }
 
