@@ -8,6 +8,7 @@ use std::fmt;
 use crate::ids::Hetu;
 use crate::registry::generate::REFERENCE_DATE;
 use crate::registry::model::Person;
+use crate::registry::rng::Rng;
 use crate::registry::store::{Registry, RegistryError};
 
 /// The counts a user sees.
@@ -32,18 +33,14 @@ pub struct Stats {
 /// stored code at or after its prefix: a point read of keys, never a scan. Deterministic
 /// for a seed and a store; empty for an empty store.
 pub fn sample(registry: &Registry, count: usize, seed: u64) -> Result<Vec<Hetu>, RegistryError> {
-    let mut x = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(seed);
     let mut out = Vec::with_capacity(count);
     while out.len() < count {
-        x = x
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        let r = x >> 33;
         let prefix = format!(
             "{:02}{:02}{:02}",
-            1 + r % 31,
-            1 + (r / 31) % 12,
-            (r / 372) % 100
+            rng.range(1, 31),
+            rng.range(1, 12),
+            rng.below(100)
         );
         // Past the last key: wrap round to the first.
         let found = match registry.hetu_at_or_after(&prefix)? {
