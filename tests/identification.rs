@@ -314,18 +314,7 @@ async fn identification_and_extraction_answers_follow_the_products_schema() {
         std::fs::write(&path, raw_document(&reply.body)).unwrap();
         files.push(path);
     }
-    let out = std::process::Command::new("xmllint")
-        .arg("--noout")
-        .arg("--schema")
-        .arg(&xsd)
-        .args(&files)
-        .output()
-        .expect("xmllint (libxml2-utils; .ci/run installs it)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    xmllint(&xsd, &files).unwrap_or_else(|e| panic!("{e}"));
     // The extraction answer carried several persons.
     let doc = std::fs::read_to_string(&files[2]).unwrap();
     assert!(doc.matches("<Henkilo>").count() >= 2, "{doc}");

@@ -4,7 +4,7 @@
 //! answers and print what they read as JSON; these tests check the values.
 //!
 //! The clients are installed by `tests/interop/setup.sh` (idempotent, cached under
-//! `target/interop`; .ci/run calls it before `cargo test`). Without network the first run
+//! `target/interop`; scripts/test calls it before `cargo test`). Without network the first run
 //! cannot install them: the tests then fail saying so, unless `VTJ_SKIP_INTEROP=1` is set.
 
 use std::path::PathBuf;
@@ -34,8 +34,8 @@ fn toolchain() -> &'static Result<PathBuf, String> {
             .map_err(|e| format!("cannot run tests/interop/setup.sh: {e}"))?;
         if !out.status.success() {
             return Err(format!(
-                "tests/interop/setup.sh failed (it needs python3 with venv, npm and network \
-                 on its first run; set VTJ_SKIP_INTEROP=1 to skip): {}",
+                "tests/interop/setup.sh failed: run scripts/test, which installs python3-venv and npm \
+                 (network on the first run; VTJ_SKIP_INTEROP=1 skips these tests)\n{}",
                 String::from_utf8_lossy(&out.stderr)
             ));
         }

@@ -15,29 +15,7 @@ use vtj_emulator::registry::model::Person;
 use vtj_emulator::xml::{self, Element};
 
 use crate::products_person;
-use crate::util::{self, TestServer, VTJ_NS};
-
-/// Runs `xmllint --schema` over documents; Err with its output when any is invalid.
-fn xmllint(xsd: &Path, docs: &[PathBuf]) -> Result<(), String> {
-    let out = Command::new("xmllint")
-        .arg("--noout")
-        .arg("--schema")
-        .arg(xsd)
-        .args(docs)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run xmllint ({e}); install libxml2-utils (.ci/run does)")
-        });
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
-}
+use crate::util::{self, TestServer, VTJ_NS, xmllint};
 
 /// Writes the product's schema beside the catalogue it imports; returns its path.
 fn write_schema(dir: &Path, p: &Product) -> PathBuf {

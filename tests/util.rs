@@ -52,6 +52,29 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs `xmllint --noout --schema XSD DOCS…`; Err with its output when a document is invalid.
+/// A machine without xmllint fails the test with the one command that sets it up.
+pub fn xmllint(xsd: &Path, docs: &[PathBuf]) -> Result<(), String> {
+    let out = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(xsd)
+        .args(docs)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run xmllint ({e}): run scripts/test, which installs libxml2-utils")
+        });
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
 pub fn read(rel: &str) -> String {
     std::fs::read_to_string(repo().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }

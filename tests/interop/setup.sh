@@ -2,7 +2,7 @@
 # Installs the real SOAP clients the interop tests drive (idempotent; CI and `cargo test`
 # both call it): Python zeep in a venv and Node soap (node-soap), cached under
 # $VTJ_INTEROP_DIR (default: target/interop beside this repository's Cargo.toml).
-# Needs python3 (with venv) and npm on PATH; .ci/run installs them on a fresh machine.
+# Needs python3 (with venv) and npm on PATH; scripts/test installs them on a fresh machine.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
