@@ -5,6 +5,7 @@
 pub mod codes;
 pub mod estate;
 pub mod estate_index;
+pub mod fixture_error;
 pub(crate) mod fixture_estate;
 pub mod fixtures;
 pub mod generate;
@@ -12,6 +13,7 @@ pub mod model;
 pub mod name_index;
 mod names;
 pub mod population_cli;
+pub mod reserved;
 mod rng;
 pub mod stats;
 pub mod store;
