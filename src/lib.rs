@@ -69,5 +69,6 @@ pub mod products;
 pub mod registry;
 pub mod server;
 pub mod soap;
+pub mod store_args;
 pub mod tls;
 pub mod xml;
