@@ -13,7 +13,7 @@ use crate::access::{
     Access, CertMatcher, LockoutPolicy, Organisation, PasswordCheck, Permit, Quota, ServiceUser,
 };
 use crate::audit::{AuditSettings, Auditor};
-use crate::ops::request::Operation;
+use crate::operation::Operation;
 use crate::products::{Products, normalise};
 
 /// The default configuration, compiled in.
@@ -363,7 +363,7 @@ impl Settings {
     /// The date ages are computed against: `[registry] today`, or today in Finland.
     pub fn register_date(&self) -> jiff::civil::Date {
         self.registry_today
-            .unwrap_or_else(|| crate::ops::helsinki_now().date())
+            .unwrap_or_else(|| crate::clock::helsinki_now().date())
     }
 
     /// The built-in default configuration.
