@@ -11,8 +11,8 @@ use clap::{Parser, Subcommand};
 
 use crate::app::App;
 pub use crate::cli_audit::AuditCommand;
+pub use crate::cli_population::PopulationCommand;
 use crate::config::Settings;
-pub use crate::registry::population_cli::PopulationCommand;
 pub use crate::store_args::StoreArgs;
 
 #[derive(Debug, Parser)]
@@ -219,7 +219,7 @@ pub fn main() -> anyhow::Result<()> {
             print!("{text}");
             Ok(())
         }
-        Command::Population { command } => crate::registry::population_cli::run(command),
+        Command::Population { command } => crate::cli_population::run(command),
         Command::Loadtest(args) => crate::loadtest::main(&args),
         Command::CannedServer(args) => crate::canned::main(&args),
         Command::Certs { out } => {

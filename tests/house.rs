@@ -579,6 +579,105 @@ fn the_source_tree_has_no_import_cycle() {
     );
 }
 
+/// The floors of `lib.rs`'s crate map: module -> floor, from `//! Floor N` headings and
+/// the `//! - [`module`]` lines under them.
+fn crate_map(lib: &str) -> BTreeMap<String, usize> {
+    let mut floor = 0;
+    let mut map = BTreeMap::new();
+    for line in lib.lines() {
+        if let Some(rest) = line.strip_prefix("//! Floor ") {
+            let n: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            floor = n.parse().expect("a floor number");
+        } else if let Some(rest) = line.strip_prefix("//! - [`")
+            && floor > 0
+        {
+            let name = rest.split('`').next().expect("a module name");
+            assert!(
+                map.insert(name.to_string(), floor).is_none(),
+                "{name} listed twice"
+            );
+        }
+    }
+    map
+}
+
+/// Every file edge as an edge between the crate's top modules, with a file edge that
+/// makes it.
+fn module_edges(graph: &BTreeMap<String, Vec<Edge>>) -> BTreeMap<(String, String), String> {
+    let top = |f: &str| {
+        f.split('/')
+            .next()
+            .unwrap_or(f)
+            .trim_end_matches(".rs")
+            .to_string()
+    };
+    let mut out = BTreeMap::new();
+    for (from, edges) in graph {
+        for e in edges {
+            let (a, b) = (top(from), top(&e.to));
+            if a != b && a != "lib" {
+                out.entry((a, b))
+                    .or_insert_with(|| format!("src/{from}:{} takes {}", e.line, e.path));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_crate_map_lists_every_module_on_a_floor_above_what_it_imports() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    let lib = std::fs::read_to_string(src.join("lib.rs")).expect("src/lib.rs");
+    let map = crate_map(&lib);
+    let declared: BTreeSet<String> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub mod "))
+        .map(|l| l.trim_end_matches(';').to_string())
+        .collect();
+    let listed: BTreeSet<String> = map.keys().cloned().collect();
+    assert_eq!(
+        listed, declared,
+        "the crate map lists exactly the modules of lib.rs"
+    );
+    let graph = Tree::read(&src).graph();
+    let wrong: Vec<String> = module_edges(&graph)
+        .into_iter()
+        .filter(|((a, b), _)| map[a] <= map[b])
+        .map(|((a, b), why)| format!("{a} (floor {}) -> {b} (floor {}): {why}", map[&a], map[&b]))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "imports that do not go down a floor:\n{}",
+        wrong.join("\n")
+    );
+    // A floor above the ground stands on something: each module there imports from the
+    // floor right below, or the map could list it lower.
+    for (m, f) in &map {
+        let below = module_edges(&graph)
+            .keys()
+            .any(|(a, b)| a == m && map[b] == f - 1);
+        assert!(*f == 1 || below, "{m} could stand lower than floor {f}");
+    }
+}
+
+#[test]
+fn a_crate_map_that_puts_a_module_too_low_is_refused() {
+    let lib =
+        "//! Floor 1:\n//! - [`a`]: a.\n//! - [`b`]: b.\n//!\n//! Floor 2:\n//! - [`c`]: c.\n";
+    let map = crate_map(lib);
+    assert_eq!(map["a"], 1);
+    assert_eq!(map["c"], 2);
+    let files = [
+        ("lib.rs", "pub mod a;\npub mod b;\npub mod c;\n"),
+        ("a.rs", "use crate::b::X;\n"),
+        ("b.rs", "pub struct X;\n"),
+        ("c.rs", "use crate::a::Y;\n"),
+    ];
+    let edges = module_edges(&tree(&files).graph());
+    let wrong: Vec<_> = edges.keys().filter(|(a, b)| map[a] <= map[b]).collect();
+    assert_eq!(wrong, [&("a".to_string(), "b".to_string())]);
+}
+
 fn tree(files: &[(&str, &str)]) -> Tree {
     Tree::new(
         files

@@ -12,7 +12,6 @@ pub mod generate;
 pub mod model;
 pub mod name_index;
 mod names;
-pub mod population_cli;
 pub mod reserved;
 mod rng;
 pub mod stats;

@@ -1,7 +1,8 @@
 //! The `population` commands' glue: opens the store for bulk loading, shows progress bars,
 //! runs the generator and the fixture import, prints summaries and counts. The substance
-//! lives in [`super::generate`], [`super::fixtures`] and [`super::stats`]; this file only
-//! wires them to the terminal (anyhow is fine here: it is the edge).
+//! lives in [`crate::registry::generate`], [`crate::registry::fixtures`] and
+//! [`crate::registry::stats`]; this file only wires them to the terminal (anyhow is fine
+//! here: it is the edge).
 
 use std::time::Instant;
 
