@@ -11,10 +11,7 @@ use crate::metrics::Metrics;
 use crate::registry::fixtures::{FixtureError, Fixtures};
 use crate::registry::store::{Registry, RegistryError};
 
-pub const SOSO_WSDL: &str = include_str!("../wsdl/SoSo.wsdl");
-pub const XROAD_WSDL: &str = include_str!("../wsdl/SoSoAdapterService60.wsdl");
-/// Where a WSDL's `soap:address` holds the base URL the server fills in.
-pub const BASE_URL_MARKER: &str = "VTJ_EMULATOR_BASE_URL";
+pub use crate::wsdl::{BASE_URL_MARKER, SOSO_WSDL, XROAD_WSDL};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -44,6 +41,24 @@ pub struct App {
     pub registry_count: crate::monitor::RegistryCount,
     pub registry: Registry,
     pub audit: AuditLog,
+}
+
+impl crate::monitor::Monitored for App {
+    fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    fn audit(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    fn registry_count(&self) -> &crate::monitor::RegistryCount {
+        &self.registry_count
+    }
 }
 
 impl App {

@@ -7,10 +7,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 use crate::app::App;
+pub use crate::cli_audit::AuditCommand;
+pub use crate::cli_population::PopulationCommand;
 use crate::config::Settings;
+pub use crate::store_args::StoreArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -81,27 +84,6 @@ pub enum LogFormat {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum AuditCommand {
-    /// Print every record as a JSON line.
-    List {
-        #[command(flatten)]
-        store: StoreArgs,
-    },
-    /// Find records by organisation, user, end user, subject, operation, code or time.
-    Search(Box<crate::cli_audit::SearchArgs>),
-    /// Show one record by its number.
-    Show(Box<crate::cli_audit::ShowArgs>),
-    /// Export matching records as JSON lines or CSV.
-    Export(Box<crate::cli_audit::ExportArgs>),
-    /// Who queried this person's data, which data, when.
-    SubjectReport(Box<crate::cli_audit::SubjectReportArgs>),
-    /// Recompute the chain and check the signed checkpoints; names the first bad record.
-    Verify(Box<crate::cli_audit::AccessArgs>),
-    /// Remove records older than the retention period (the server does this daily).
-    Prune(Box<crate::cli_audit::PruneArgs>),
-}
-
-#[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Hash a service user's password for `password_hash` (reads the password from
     /// standard input, so it stays out of the shell history).
@@ -139,69 +121,6 @@ pub enum ProductsCommand {
     },
     /// The catalogue's data groups, which `[[product]]` definitions may name.
     Groups,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum PopulationCommand {
-    /// Generate a deterministic synthetic population into the store (the fixtures are
-    /// imported after it and win on conflict).
-    Generate {
-        #[command(flatten)]
-        store: StoreArgs,
-        /// Number of persons to generate.
-        #[arg(long)]
-        persons: u64,
-        /// Seed: the same seed gives the same records.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-    },
-    /// Print counts of the stored population by group.
-    Stats {
-        #[command(flatten)]
-        store: StoreArgs,
-    },
-    /// Print stored identity codes spread over the whole store, one a line (for
-    /// `loadtest --hetu-file`); reads keys only. Codes repeat when the store holds fewer
-    /// persons than asked for.
-    Sample {
-        #[command(flatten)]
-        store: StoreArgs,
-        /// How many codes to print.
-        #[arg(long, default_value_t = 1000)]
-        count: usize,
-        /// Seed of the sampling: the same seed and store give the same codes.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Print the same persons' identification criteria instead,
-        /// `SURNAME;FIRST NAMES;YYYYMMDD` (for `loadtest --criteria-file`; reads their
-        /// records).
-        #[arg(long)]
-        criteria: bool,
-    },
-}
-
-/// Options shared by every command that reads the configuration or the store.
-#[derive(Debug, Args)]
-pub struct StoreArgs {
-    /// Configuration file (TOML); without it, the built-in defaults.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Data directory of the sled store (default `./data`, or the config's `data_dir`).
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
-}
-
-impl StoreArgs {
-    pub fn settings(&self) -> anyhow::Result<Settings> {
-        let mut s = match &self.config {
-            Some(path) => Settings::load(path)?,
-            None => Settings::builtin()?,
-        };
-        if let Some(d) = &self.data {
-            s.data_dir = d.clone();
-        }
-        Ok(s)
-    }
 }
 
 pub fn main() -> anyhow::Result<()> {
@@ -300,7 +219,7 @@ pub fn main() -> anyhow::Result<()> {
             print!("{text}");
             Ok(())
         }
-        Command::Population { command } => crate::registry::population_cli::run(command),
+        Command::Population { command } => crate::cli_population::run(command),
         Command::Loadtest(args) => crate::loadtest::main(&args),
         Command::CannedServer(args) => crate::canned::main(&args),
         Command::Certs { out } => {

@@ -8,12 +8,33 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use clap::Args;
+use clap::{Args, Subcommand};
 
 use crate::admin_client::{Backend, Local, Remote, RemoteOptions};
 use crate::audit::Filter;
 use crate::audit::format::{self, ExportFormat};
-use crate::cli::{AuditCommand, StoreArgs};
+use crate::store_args::StoreArgs;
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Print every record as a JSON line.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Find records by organisation, user, end user, subject, operation, code or time.
+    Search(Box<SearchArgs>),
+    /// Show one record by its number.
+    Show(Box<ShowArgs>),
+    /// Export matching records as JSON lines or CSV.
+    Export(Box<ExportArgs>),
+    /// Who queried this person's data, which data, when.
+    SubjectReport(Box<SubjectReportArgs>),
+    /// Recompute the chain and check the signed checkpoints; names the first bad record.
+    Verify(Box<AccessArgs>),
+    /// Remove records older than the retention period (the server does this daily).
+    Prune(Box<PruneArgs>),
+}
 
 /// Where the trail is: the store (`--config`, `--data`) or a running server's admin API.
 #[derive(Debug, Args)]

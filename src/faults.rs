@@ -254,7 +254,7 @@ impl RawFault {
             return Err(format!("probability {probability} is not in (0, 1]"));
         }
         if let Some(op) = &self.operation
-            && crate::ops::request::Operation::from_name(op).is_none()
+            && crate::operation::Operation::from_name(op).is_none()
         {
             return Err(format!("operation {op:?} does not exist"));
         }

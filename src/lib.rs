@@ -7,43 +7,60 @@
 //! → [`ops`] (parse → [`access`] → [`registry`] → [`products`]) → [`audit`] (on disk
 //! before the answer leaves) → response bytes.
 //!
-//! Crate map, one job each:
-//! - [`cli`]: the command line (`serve`, `audit`, `config`, `products`, `population`,
-//!   `loadtest`, `certs`).
-//! - [`cli_audit`]: the `audit` subcommands' options, output and exit codes.
-//! - [`config`]: the TOML file as written and the checked [`config::Settings`].
-//! - [`app`]: the running server's shared state; opens the store, imports fixtures.
-//! - [`tls`]: rustls server/client configurations and the peer's identity.
-//! - [`server`]: accept loop, connection limit, timeouts, routing, graceful shutdown.
-//! - [`xml`]: strict request-XML reading into an element tree; escaping response writer.
-//! - [`soap`]: SOAP 1.1/1.2 envelopes and faults, X-Road 4.0 framing, the WSDLs' request
-//!   schemas and the check of a request against them.
-//! - [`hakuxml`]: the typed search-criteria documents of the identification queries.
-//! - [`ops`]: the operations (one file each), their typed requests, the shared checks, the
-//!   dispatcher and the entries of the direct and X-Road interfaces.
-//! - [`access`]: organisations, certificates, service users (argon2id), permits and
-//!   quotas, lockouts, idle users, end-user certificate checks, the `config check` report.
-//! - [`registry`]: the population: persons, buildings, dwellings, properties; code lists,
-//!   sled store, fixtures, the synthetic-population generator and its statistics.
+//! Crate map, by floors from the ground up, one job each. A module imports only modules
+//! on floors below its own (checked, with the import graph of the files, by
+//! `tests/house.rs`).
+//!
+//! Floor 1, the ground: imports nothing of the crate.
 //! - [`ids`]: personal identity codes, SATU, VTJ-PRT, property and dwelling identifiers.
-//! - [`products`]: the catalogue of data groups, products (built-in and configured), their
-//!   generated response schemas, the response renderer; the building products and the
-//!   building and property documents.
-//! - [`canned`]: the canned-response server (hidden `canned-server`), the stack's ceiling
-//!   for `benches/compare.sh`.
 //! - [`codes`]: VTJ return codes and search-criterion codes with their texts.
-//! - [`audit`]: the chained, durable audit log: group commit through a write-ahead journal
-//!   (one `fdatasync` a batch), sled trees and indexes, checkpoints, retention, search.
-//! - [`faults`]: fault injection rules and the reserved test identity codes.
-//! - [`metrics`]: in-process metrics (queries, latency, refused handshakes, lockouts,
-//!   quota refusals, injected faults, reloads) and their Prometheus text.
-//! - [`monitor`]: the plain-HTTP monitoring listener (`/metrics`, `/healthz`, `/readyz`).
-//! - [`admin`]: the auditors' HTTPS API under `/admin/audit/` (every read itself audited).
-//! - [`admin_client`]: the `audit` commands' side: the admin API over mutual TLS, or the
-//!   store itself when no server holds it.
-//! - [`loadtest`]: the load harness (`loadtest`): mutual-TLS person queries (by identity
-//!   code or identification criteria), HDR latency, answers counted by return code.
+//! - [`operation`]: the operations' names on the direct and X-Road interfaces.
+//! - [`clock`]: the register clock, now in Finnish local time.
+//! - [`xml`]: strict request-XML reading into an element tree; escaping response writer.
+//! - [`wsdl`]: the served WSDL documents, compiled in.
+//! - [`tls`]: rustls server/client configurations and the peer's identity.
+//! - [`metrics`]: in-process counters and latencies, and their Prometheus text.
 //! - [`pki`]: generation of the committed test PKI (never used at run time).
+//!
+//! Floor 2:
+//! - [`registry`]: the population and its sled store, code lists, fixtures and generator.
+//! - [`access`]: organisations, service users, permits, quotas, lockouts, idle users.
+//! - [`soap`]: SOAP 1.1/1.2 envelopes and faults, X-Road framing, the request schemas.
+//! - [`hakuxml`]: the typed search-criteria documents of the identification queries.
+//!
+//! Floor 3:
+//! - [`products`]: the data-group catalogue, the products, their schemas and renderer.
+//! - [`audit`]: the chained, durable audit log: journal, indexes, checkpoints, retention.
+//!
+//! Floor 4:
+//! - [`faults`]: fault injection rules and the reserved test identity codes.
+//! - [`monitor`]: the plain-HTTP `/metrics`, `/healthz`, `/readyz` over the state given it.
+//!
+//! Floor 5:
+//! - [`config`]: the TOML file as written and the checked [`config::Settings`].
+//!
+//! Floor 6:
+//! - [`app`]: the running server's shared state; opens the store, imports fixtures.
+//! - [`store_args`]: the `--config` and `--data` options the commands share.
+//! - [`canned`]: the canned-response server of `benches/compare.sh` (the stack's ceiling).
+//!
+//! Floor 7:
+//! - [`ops`]: the operations (one file each), their requests, checks and dispatcher.
+//! - [`cli_population`]: the `population` subcommands: generate, stats, sample.
+//!
+//! Floor 8:
+//! - [`admin`]: the auditors' HTTPS API under `/admin/audit/` (every read itself audited).
+//!
+//! Floor 9:
+//! - [`server`]: accept loop, connection limit, timeouts, routing, graceful shutdown.
+//! - [`admin_client`]: the `audit` commands' side: the admin API, or the store itself.
+//!
+//! Floor 10:
+//! - [`cli_audit`]: the `audit` subcommands' options, output and exit codes.
+//! - [`loadtest`]: the load harness: mutual-TLS person queries, HDR latency, return codes.
+//!
+//! Floor 11, the top:
+//! - [`cli`]: the command line (`serve`, `audit`, `config`, `products`, `population`, …).
 
 #![forbid(unsafe_code)]
 
@@ -55,6 +72,8 @@ pub mod audit;
 pub mod canned;
 pub mod cli;
 pub mod cli_audit;
+pub mod cli_population;
+pub mod clock;
 pub mod codes;
 pub mod config;
 pub mod faults;
@@ -63,11 +82,14 @@ pub mod ids;
 pub mod loadtest;
 pub mod metrics;
 pub mod monitor;
+pub mod operation;
 pub mod ops;
 pub mod pki;
 pub mod products;
 pub mod registry;
 pub mod server;
 pub mod soap;
+pub mod store_args;
 pub mod tls;
+pub mod wsdl;
 pub mod xml;

@@ -15,10 +15,25 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 
-use crate::app::App;
+use crate::audit::AuditLog;
+use crate::metrics::Metrics;
+use crate::registry::store::Registry;
+
+/// What the monitor reports on, handed to it by the server that owns it (the running
+/// application state implements it), so this listener stands below that state.
+pub trait Monitored: Send + Sync + 'static {
+    fn metrics(&self) -> &Metrics;
+    fn audit(&self) -> &AuditLog;
+    fn registry(&self) -> &Registry;
+    fn registry_count(&self) -> &RegistryCount;
+}
 
 /// Serves until `shutdown` completes.
-pub async fn run(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Output = ()>) {
+pub async fn run<S: Monitored>(
+    listener: TcpListener,
+    app: Arc<S>,
+    shutdown: impl Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
     loop {
         let (stream, _) = tokio::select! {
@@ -59,15 +74,15 @@ pub struct RegistryCount {
 
 impl RegistryCount {
     /// The last count; starts a new one when it is missing or stale.
-    pub fn get(&self, app: &Arc<App>) -> Option<u64> {
+    pub fn get<S: Monitored>(&self, app: &Arc<S>) -> Option<u64> {
         let mut st = self.state.lock().expect("not poisoned");
         let stale = st.1.is_none_or(|t| t.elapsed() > COUNT_MAX_AGE);
         if stale && !st.2 {
             st.2 = true;
             let app = app.clone();
             tokio::task::spawn_blocking(move || {
-                let n = app.registry.len() as u64;
-                let mut st = app.registry_count.state.lock().expect("not poisoned");
+                let n = app.registry().len() as u64;
+                let mut st = app.registry_count().state.lock().expect("not poisoned");
                 *st = (Some(n), Some(std::time::Instant::now()), false);
             });
         }
@@ -75,10 +90,13 @@ impl RegistryCount {
     }
 }
 
-fn route(app: &Arc<App>, req: &Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+fn route<S: Monitored>(
+    app: &Arc<S>,
+    req: &Request<hyper::body::Incoming>,
+) -> Response<Full<Bytes>> {
     match (req.method(), req.uri().path()) {
         (&Method::GET, "/metrics") => {
-            let persons = app.registry_count.get(app);
+            let persons = app.registry_count().get(app);
             let gauges: Vec<(&str, &str, f64)> = persons
                 .map(|n| {
                     (
@@ -89,8 +107,8 @@ fn route(app: &Arc<App>, req: &Request<hyper::body::Incoming>) -> Response<Full<
                 })
                 .into_iter()
                 .collect();
-            let mut body = app.metrics.render(&gauges);
-            body.push_str(&audit_flushes(&app.audit.stats()));
+            let mut body = app.metrics().render(&gauges);
+            body.push_str(&audit_flushes(&app.audit().stats()));
             text(
                 StatusCode::OK,
                 "text/plain; version=0.0.4; charset=utf-8",
@@ -98,7 +116,7 @@ fn route(app: &Arc<App>, req: &Request<hyper::body::Incoming>) -> Response<Full<
             )
         }
         (&Method::GET, "/healthz") => text(StatusCode::OK, "text/plain", "ok\n".into()),
-        (&Method::GET, "/readyz") => match readiness(app) {
+        (&Method::GET, "/readyz") => match readiness(app.as_ref()) {
             Ok(()) => text(StatusCode::OK, "text/plain", "ready\n".into()),
             Err(why) => text(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -146,11 +164,11 @@ fn audit_flushes(stats: &crate::audit::log::LogStats) -> String {
 }
 
 /// Ready when the audit writer runs and the registry answers.
-pub fn readiness(app: &App) -> Result<(), String> {
-    if !app.audit.is_open() {
+pub fn readiness(app: &impl Monitored) -> Result<(), String> {
+    if !app.audit().is_open() {
         return Err("the audit writer has stopped".into());
     }
-    app.registry
+    app.registry()
         .get(&"020501A999T".parse().expect("a valid code"))
         .map(|_| ())
         .map_err(|e| format!("the registry does not answer: {e}"))

@@ -9,6 +9,7 @@ mod deploy;
 mod extraction;
 mod faults;
 mod golden;
+mod house;
 mod identification;
 mod interop;
 mod limits;

@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
+pub use super::error::AuditError;
+
 use super::checkpoint::Checkpoint;
 use super::journal::{self, Frames, Journal, Kind};
 use super::record::AuditRecord;
@@ -33,16 +35,6 @@ pub use super::store::read_all;
 const MAX_BATCH: usize = 512;
 /// How often sled is flushed in the background (and the journal behind it deleted) …
 const SLED_FLUSH_EVERY: Duration = Duration::from_secs(1);
-
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum AuditError {
-    #[error("audit store: {0}")]
-    Store(String),
-    #[error("the audit writer has stopped")]
-    WriterGone,
-    #[error("audit record {seq} is unreadable: {message}")]
-    Corrupt { seq: u64, message: String },
-}
 
 fn io(what: &str, e: std::io::Error) -> AuditError {
     AuditError::Store(format!("{what}: {e}"))

@@ -7,6 +7,7 @@
 //! of SOAP, HTTP or rendering.
 
 pub mod checkpoint;
+pub mod error;
 pub mod format;
 pub mod index;
 pub mod journal;

@@ -11,8 +11,8 @@ use jiff::{Span, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{ANCHOR_KEY, Anchor, Signer};
+use super::error::AuditError;
 use super::index::micros_of;
-use super::log::AuditError;
 use super::store::{Trees, digest_hex, parse, seq_of, store};
 
 /// What a prune removed (or, dry, would remove).

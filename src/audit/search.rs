@@ -6,8 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::error::AuditError;
 use super::index::{micros_of, seq_of_key, time_prefix, value_prefix};
-use super::log::AuditError;
 use super::record::AuditRecord;
 use super::store::{Trees, parse, seq_of, store};
 

@@ -1,6 +1,6 @@
 //! The audit trail's checked settings: the checkpoint signing key, how often checkpoints
 //! are made, how long records are kept and how often the server prunes, and the auditors
-//! (identified by client certificate) who may read the trail. Built by `config.rs` from the
+//! (identified by client certificate) who may read the trail. Built by `config/audit.rs` from the
 //! `[audit]` and `[[auditor]]` sections; knows nothing of TOML.
 
 use std::time::Duration;

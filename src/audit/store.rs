@@ -6,8 +6,8 @@
 use sha2::{Digest, Sha256};
 
 use super::checkpoint::{CHECKPOINTS, META};
+use super::error::AuditError;
 use super::index::Indexes;
-use super::log::AuditError;
 use super::record::AuditRecord;
 
 pub const RECORDS: &str = "audit.records";

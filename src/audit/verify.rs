@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{Checkpoint, read_anchor};
-use super::log::AuditError;
+use super::error::AuditError;
 use super::store::{Trees, digest_hex, parse, seq_of, store};
 
 /// The outcome of a verification.

@@ -20,13 +20,11 @@ pub mod xroad;
 use std::sync::Arc;
 use std::time::Instant;
 
-use jiff::Zoned;
-use jiff::tz::TimeZone;
-
 use crate::access::Organisation;
 use crate::access::idle::{self, IdleStatus};
 use crate::app::App;
 use crate::audit::AuditRecord;
+pub use crate::clock::helsinki_now;
 use crate::codes::ReturnCode;
 use crate::products::render::{self, Answer};
 use crate::products::{Product, normalise};
@@ -636,10 +634,4 @@ pub(crate) fn new_record(caller: &Caller, interface: &str) -> AuditRecord {
         response_sha256: String::new(),
         filters: None,
     }
-}
-
-/// Now in Finnish local time, as the service stamps its answers.
-pub fn helsinki_now() -> Zoned {
-    let tz = TimeZone::get("Europe/Helsinki").unwrap_or(TimeZone::UTC);
-    Zoned::now().with_time_zone(tz)
 }

@@ -10,15 +10,11 @@ use std::collections::BTreeMap;
 use crate::ids::{DwellingId, Hetu, PropertyId, Prt};
 use crate::registry::codes;
 use crate::registry::estate::{Building, Dwelling, KITCHEN_TYPES, Property};
-use crate::registry::fixtures::{FixtureError, invalid};
+use crate::registry::fixture_error::{FixtureError, invalid};
 use crate::registry::model::Person;
-
-/// VTJ-PRT numbers from here on are the generated population's.
-pub const GENERATED_PRT_FROM: u32 = 910_000_000;
-/// SATU numbers from here on are the generated population's.
-pub const GENERATED_SATU_FROM: u32 = 20_000_000;
-/// Property village/district numbers from here on are the generated population's.
-pub const GENERATED_DISTRICT_FROM: u16 = 900;
+pub use crate::registry::reserved::{
+    GENERATED_DISTRICT_FROM, GENERATED_PRT_FROM, GENERATED_SATU_FROM,
+};
 
 /// The estate records read so far, each with the file it came from.
 #[derive(Debug, Default)]

@@ -12,9 +12,11 @@ use serde::Deserialize;
 use crate::ids::Hetu;
 use crate::registry::codes;
 use crate::registry::estate::{Building, Dwelling, Property};
+pub use crate::registry::fixture_error::FixtureError;
+use crate::registry::fixture_error::invalid;
 use crate::registry::fixture_estate;
 use crate::registry::model::{GuardianLink, Person};
-use crate::registry::store::{Registry, RegistryError};
+use crate::registry::store::Registry;
 
 /// The longest name a fixture may give (the catalogue's `Nimi100Tyyppi`).
 pub const MAX_NAME_CHARS: usize = 100;
@@ -24,19 +26,6 @@ pub const BUILTIN: &[(&str, &str)] = &[(
     "fixtures/persons.toml",
     include_str!("../../fixtures/persons.toml"),
 )];
-
-#[derive(Debug, thiserror::Error)]
-pub enum FixtureError {
-    #[error("{file}: {message}")]
-    Invalid { file: String, message: String },
-    #[error("{file}: cannot read: {source}")]
-    Io {
-        file: String,
-        source: std::io::Error,
-    },
-    #[error(transparent)]
-    Store(#[from] RegistryError),
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -149,13 +138,6 @@ impl Fixtures {
             registry.put(p)?;
         }
         Ok(self.persons.len())
-    }
-}
-
-pub(crate) fn invalid(file: &str, p: &Person, message: String) -> FixtureError {
-    FixtureError::Invalid {
-        file: file.to_string(),
-        message: format!("person {}: {message}", p.hetu),
     }
 }
 

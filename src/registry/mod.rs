@@ -5,13 +5,14 @@
 pub mod codes;
 pub mod estate;
 pub mod estate_index;
+pub mod fixture_error;
 pub(crate) mod fixture_estate;
 pub mod fixtures;
 pub mod generate;
 pub mod model;
 pub mod name_index;
 mod names;
-pub mod population_cli;
+pub mod reserved;
 mod rng;
 pub mod stats;
 pub mod store;

@@ -445,7 +445,7 @@ impl Registry {
 
     /// Whether a generated population is stored (a building in the generated PRT range).
     pub fn has_generated_population(&self) -> Result<bool, RegistryError> {
-        let from = crate::registry::fixture_estate::GENERATED_PRT_FROM.to_string();
+        let from = crate::registry::reserved::GENERATED_PRT_FROM.to_string();
         Ok(self
             .buildings
             .range(from.as_bytes()..)

@@ -3,35 +3,8 @@
 //! `SOAPAction` header (1.1) or the `action` parameter of the content type (1.2).
 
 use crate::soap::fault::Fault;
+pub use crate::soap::version::{SOAP11_NS, SOAP12_NS, SoapVersion, wrap};
 use crate::xml::{self, Element};
-
-pub const SOAP11_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
-pub const SOAP12_NS: &str = "http://www.w3.org/2003/05/soap-envelope";
-const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
-const XSD_NS: &str = "http://www.w3.org/2001/XMLSchema";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SoapVersion {
-    V11,
-    V12,
-}
-
-impl SoapVersion {
-    pub fn namespace(self) -> &'static str {
-        match self {
-            SoapVersion::V11 => SOAP11_NS,
-            SoapVersion::V12 => SOAP12_NS,
-        }
-    }
-
-    /// The response content type for this version.
-    pub fn content_type(self) -> &'static str {
-        match self {
-            SoapVersion::V11 => "text/xml; charset=utf-8",
-            SoapVersion::V12 => "application/soap+xml; charset=utf-8",
-        }
-    }
-}
 
 /// What the HTTP layer knows of a SOAP request before the body is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,30 +125,6 @@ pub fn parse(bytes: &[u8], framing: &Framing) -> Result<Envelope, Fault> {
         headers,
         payload,
     })
-}
-
-/// Wraps a body fragment (and optional header fragment) in a response envelope of the
-/// given version. The envelope declares `xsi` and `xsd` as ASP.NET services do, so payloads
-/// may use `xsi:` attributes without declaring it.
-pub fn wrap(version: SoapVersion, header: Option<&str>, body: &str) -> String {
-    let mut out = String::with_capacity(body.len() + 400);
-    out.push_str(r#"<?xml version="1.0" encoding="utf-8"?>"#);
-    out.push_str(r#"<soap:Envelope xmlns:soap=""#);
-    out.push_str(version.namespace());
-    out.push_str(r#"" xmlns:xsi=""#);
-    out.push_str(XSI_NS);
-    out.push_str(r#"" xmlns:xsd=""#);
-    out.push_str(XSD_NS);
-    out.push_str(r#"">"#);
-    if let Some(h) = header {
-        out.push_str("<soap:Header>");
-        out.push_str(h);
-        out.push_str("</soap:Header>");
-    }
-    out.push_str("<soap:Body>");
-    out.push_str(body);
-    out.push_str("</soap:Body></soap:Envelope>");
-    out
 }
 
 #[cfg(test)]

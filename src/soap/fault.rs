@@ -1,7 +1,7 @@
 //! SOAP faults of either version: who is at fault (client or server) and why, rendered
 //! in the shape ASP.NET web services use (`soap:Client` / `soap:Sender`).
 
-use crate::soap::envelope::{SoapVersion, wrap};
+use crate::soap::version::{SoapVersion, wrap};
 use crate::xml::escape_into;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +94,7 @@ mod tests {
 
         let f = Fault::server(SoapVersion::V12, "boom".into());
         let doc = xml::parse(&f.to_xml()).unwrap();
-        assert_eq!(doc.ns.as_deref(), Some(crate::soap::envelope::SOAP12_NS));
+        assert_eq!(doc.ns.as_deref(), Some(crate::soap::version::SOAP12_NS));
         assert!(
             f.to_xml()
                 .contains("<soap:Value>soap:Receiver</soap:Value>")

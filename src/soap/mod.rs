@@ -6,6 +6,7 @@
 pub mod envelope;
 pub mod fault;
 pub mod schema;
+pub mod version;
 pub mod xroad;
 
 pub use envelope::{Envelope, SoapVersion};

@@ -121,7 +121,7 @@ static XROAD: OnceLock<RequestSchema> = OnceLock::new();
 /// The request schema of the direct interface (`wsdl/SoSo.wsdl`).
 pub fn direct() -> &'static RequestSchema {
     DIRECT.get_or_init(|| {
-        RequestSchema::from_wsdl(crate::app::SOSO_WSDL)
+        RequestSchema::from_wsdl(crate::wsdl::SOSO_WSDL)
             .expect("wsdl/SoSo.wsdl is checked by the unit tests")
     })
 }
@@ -129,7 +129,7 @@ pub fn direct() -> &'static RequestSchema {
 /// The request schema of the X-Road interface (`wsdl/SoSoAdapterService60.wsdl`).
 pub fn xroad() -> &'static RequestSchema {
     XROAD.get_or_init(|| {
-        RequestSchema::from_wsdl(crate::app::XROAD_WSDL)
+        RequestSchema::from_wsdl(crate::wsdl::XROAD_WSDL)
             .expect("wsdl/SoSoAdapterService60.wsdl is checked by the unit tests")
     })
 }
@@ -137,10 +137,10 @@ pub fn xroad() -> &'static RequestSchema {
 /// Loads both schemas, reporting a broken WSDL as an error instead of a later panic.
 pub fn load() -> Result<(), SchemaError> {
     if DIRECT.get().is_none() {
-        let _ = DIRECT.set(RequestSchema::from_wsdl(crate::app::SOSO_WSDL)?);
+        let _ = DIRECT.set(RequestSchema::from_wsdl(crate::wsdl::SOSO_WSDL)?);
     }
     if XROAD.get().is_none() {
-        let _ = XROAD.set(RequestSchema::from_wsdl(crate::app::XROAD_WSDL)?);
+        let _ = XROAD.set(RequestSchema::from_wsdl(crate::wsdl::XROAD_WSDL)?);
     }
     Ok(())
 }

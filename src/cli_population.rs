@@ -1,19 +1,60 @@
 //! The `population` commands' glue: opens the store for bulk loading, shows progress bars,
 //! runs the generator and the fixture import, prints summaries and counts. The substance
-//! lives in [`super::generate`], [`super::fixtures`] and [`super::stats`]; this file only
-//! wires them to the terminal (anyhow is fine here: it is the edge).
+//! lives in [`crate::registry::generate`], [`crate::registry::fixtures`] and
+//! [`crate::registry::stats`]; this file only wires them to the terminal (anyhow is fine
+//! here: it is the edge).
 
 use std::time::Instant;
 
 use anyhow::Context;
+use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::PopulationCommand;
 use crate::config::{FixtureSource, Settings};
 use crate::registry::fixtures::Fixtures;
 use crate::registry::generate::{self, Options, Reserved};
 use crate::registry::stats;
 use crate::registry::store::{Registry, RegistryError};
+use crate::store_args::StoreArgs;
+
+#[derive(Debug, Subcommand)]
+pub enum PopulationCommand {
+    /// Generate a deterministic synthetic population into the store (the fixtures are
+    /// imported after it and win on conflict).
+    Generate {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Number of persons to generate.
+        #[arg(long)]
+        persons: u64,
+        /// Seed: the same seed gives the same records.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Print counts of the stored population by group.
+    Stats {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Print stored identity codes spread over the whole store, one a line (for
+    /// `loadtest --hetu-file`); reads keys only. Codes repeat when the store holds fewer
+    /// persons than asked for.
+    Sample {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// How many codes to print.
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        /// Seed of the sampling: the same seed and store give the same codes.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print the same persons' identification criteria instead,
+        /// `SURNAME;FIRST NAMES;YYYYMMDD` (for `loadtest --criteria-file`; reads their
+        /// records).
+        #[arg(long)]
+        criteria: bool,
+    },
+}
 
 /// Page cache for bulk loading (sled treats it as a target, not a limit; what keeps the
 /// memory of a large generation small is the [`crate::registry::store::BulkWriter`]'s

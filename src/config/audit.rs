@@ -1,0 +1,119 @@
+//! `[audit]` and `[[auditor]]`: the trail's signing key, checkpoints and retention, and
+//! who may read the trail through the admin API; each raw TOML type beside its check.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::source::{ConfigError, RawCertMatcher, line_of, parse_fingerprint};
+use crate::access::CertMatcher;
+use crate::audit::{AuditSettings, Auditor};
+
+/// `[audit]`: the trail's signing key, checkpoints and retention.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAudit {
+    /// Ed25519 private key, PKCS#8 PEM (`openssl genpkey -algorithm ed25519`).
+    pub signing_key: Option<PathBuf>,
+    /// A calendar period, e.g. "5 years" (the default) or "P18M".
+    pub retention: Option<String>,
+    pub checkpoint_every: Option<u64>,
+    pub checkpoint_interval_secs: Option<u64>,
+    pub prune_interval_secs: Option<u64>,
+}
+
+/// `[[auditor]]`: who may read the audit trail through the admin API.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuditor {
+    pub id: String,
+    #[serde(default)]
+    pub certificates: Vec<RawCertMatcher>,
+}
+
+/// Checks `[audit]`.
+pub fn audit_settings(
+    raw: &RawAudit,
+    file: &str,
+    resolve: &dyn Fn(&Path) -> PathBuf,
+) -> Result<AuditSettings, ConfigError> {
+    let invalid = |message: String| ConfigError::Invalid {
+        file: file.to_string(),
+        message,
+    };
+    let mut a = AuditSettings::builtin().map_err(|e| invalid(e.to_string()))?;
+    if let Some(p) = &raw.signing_key {
+        let path = resolve(p);
+        let pem = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
+            file: file.to_string(),
+            path: path.clone(),
+            source,
+        })?;
+        a.signer = crate::audit::checkpoint::Signer::from_pem(&pem)
+            .map_err(|e| invalid(format!("audit.signing_key {}: {e}", path.display())))?;
+        a.key_origin = path.display().to_string();
+    }
+    if let Some(r) = &raw.retention {
+        a.retention = crate::audit::settings::parse_retention(r)
+            .map_err(|e| invalid(format!("audit.{e}")))?;
+    }
+    if let Some(n) = raw.checkpoint_every {
+        a.checkpoint_every = n;
+    }
+    if let Some(n) = raw.checkpoint_interval_secs {
+        a.checkpoint_interval = Duration::from_secs(n);
+    }
+    if let Some(n) = raw.prune_interval_secs {
+        a.prune_interval = Duration::from_secs(n);
+    }
+    if a.checkpoint_every == 0 || a.checkpoint_interval.is_zero() || a.prune_interval.is_zero() {
+        return Err(invalid(
+            "audit.checkpoint_every, audit.checkpoint_interval_secs and audit.prune_interval_secs must be positive".into(),
+        ));
+    }
+    Ok(a)
+}
+
+/// Checks the `[[auditor]]` entries.
+pub fn auditors(
+    raw: &[toml::Spanned<RawAuditor>],
+    text: &str,
+    file: &str,
+) -> Result<Vec<Auditor>, ConfigError> {
+    let mut out: Vec<Auditor> = Vec::new();
+    for spanned in raw {
+        let line = line_of(text, spanned.span().start);
+        let a = spanned.get_ref();
+        let bad = |m: String| ConfigError::Invalid {
+            file: file.to_string(),
+            message: format!("line {line}: auditor {:?}: {m}", a.id),
+        };
+        if a.id.trim().is_empty() {
+            return Err(bad("the id must not be empty".into()));
+        }
+        if out.iter().any(|x| x.id == a.id) {
+            return Err(bad("the id is used twice".into()));
+        }
+        if a.certificates.is_empty() {
+            return Err(bad("an auditor needs at least one certificate".into()));
+        }
+        let mut certificates = Vec::new();
+        for c in &a.certificates {
+            certificates.push(match (&c.sha256, &c.subject_organisation) {
+                (Some(fp), None) => CertMatcher::Sha256(parse_fingerprint(fp).map_err(&bad)?),
+                (None, Some(org)) => CertMatcher::SubjectOrganisation(org.clone()),
+                _ => {
+                    return Err(bad(
+                        "each certificate names exactly one of sha256, subject_organisation".into(),
+                    ));
+                }
+            });
+        }
+        out.push(Auditor {
+            id: a.id.clone(),
+            certificates,
+        });
+    }
+    Ok(out)
+}
