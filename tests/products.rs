@@ -18,7 +18,7 @@ use crate::products_person;
 use crate::util::{self, TestServer, VTJ_NS};
 
 /// Runs `xmllint --schema` over documents; Err with its output when any is invalid.
-fn xmllint(xsd: &Path, docs: &[PathBuf]) -> Result<(), String> {
+pub fn xmllint(xsd: &Path, docs: &[PathBuf]) -> Result<(), String> {
     let out = Command::new("xmllint")
         .arg("--noout")
         .arg("--schema")
@@ -40,11 +40,22 @@ fn xmllint(xsd: &Path, docs: &[PathBuf]) -> Result<(), String> {
 }
 
 /// Writes the product's schema beside the catalogue it imports; returns its path.
-fn write_schema(dir: &Path, p: &Product) -> PathBuf {
+pub fn write_schema(dir: &Path, p: &Product) -> PathBuf {
     std::fs::write(dir.join(schema::CATALOGUE_FILE), schema::CATALOGUE).unwrap();
     let path = dir.join(schema::file_name(p));
     std::fs::write(&path, schema::product_schema(p)).unwrap();
     path
+}
+
+/// The `VTJHenkiloVastaussanoma` element of a reply, cut out as it was written (the emulator
+/// declares its namespaces on it).
+pub fn vastaussanoma(envelope: &str) -> &str {
+    const END: &str = "</VTJHenkiloVastaussanoma>";
+    let start = envelope
+        .find("<VTJHenkiloVastaussanoma")
+        .expect("a VTJHenkiloVastaussanoma");
+    let end = envelope.find(END).expect("its end tag") + END.len();
+    &envelope[start..end]
 }
 
 fn echo(value: &str, code: CriterionCode, p: &Product) -> Vec<CriterionEcho> {
@@ -310,10 +321,7 @@ async fn admin_products_are_answered_and_every_schema_is_served() {
     let work = tempfile::tempdir().unwrap();
     std::fs::write(work.path().join("OMA TESTI.xsd"), &xsd.body).unwrap();
     std::fs::write(work.path().join("vtj-henkilotiedot.xsd"), &catalogue.body).unwrap();
-    let env = reply.body;
-    let start = env.find("<VTJHenkiloVastaussanoma").unwrap();
-    let end = env.find("</VTJHenkiloVastaussanoma>").unwrap() + "</VTJHenkiloVastaussanoma>".len();
-    std::fs::write(work.path().join("answer.xml"), &env[start..end]).unwrap();
+    std::fs::write(work.path().join("answer.xml"), vastaussanoma(&reply.body)).unwrap();
     xmllint(
         &work.path().join("OMA TESTI.xsd"),
         &[work.path().join("answer.xml")],

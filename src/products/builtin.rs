@@ -26,12 +26,10 @@ const OPHREK: Options = Options {
     kuollut: false,
 };
 
-/// PERUSSANOMA 3, in the element order of the real captured response.
-const PERUSSANOMA_3: &[&str] = &[
-    "Henkilotunnus",
-    "NykyinenSukunimi",
-    "NykyisetEtunimet",
-    "EntinenNimi",
+/// The middle of the PERUSSANOMA products, shared by 1 and 3: the addresses in the order
+/// of the real PERUSSANOMA 3 response (`VakinainenAsuinpaikka` before the foreign address),
+/// home municipality, death and mother tongue.
+const PERUSSANOMA_MIDDLE: [&str; 11] = [
     "VakinainenKotimainenLahiosoite",
     "VakinainenAsuinpaikka",
     "VakinainenUlkomainenLahiosoite",
@@ -43,11 +41,6 @@ const PERUSSANOMA_3: &[&str] = &[
     "Kuolintiedot",
     "Kuolleeksijulistamistiedot",
     "Aidinkieli",
-    "Turvakielto",
-    "Sukupuoli",
-    "Kansalaisuus",
-    "Edunvalvonta",
-    "Edunvalvontavaltuutus",
 ];
 
 /// The basic person of the HUOLTAJA products, in the order of the real
@@ -141,17 +134,6 @@ const PERUSLT1: &[&str] = &[
     "Kuolintiedot",
 ];
 
-const PERUSSANOMA_1: &[&str] = &[
-    "Henkilotunnus",
-    "NykyinenSukunimi",
-    "NykyisetEtunimet",
-    "VakinainenKotimainenLahiosoite",
-    "Kotikunta",
-    "Kuolintiedot",
-    "Aidinkieli",
-    "Turvakielto",
-];
-
 const PERUSSANOMA_2: &[&str] = &[
     "Henkilotunnus",
     "NykyinenSukunimi",
@@ -209,10 +191,26 @@ pub fn products() -> Vec<Product> {
         parts.push(&ROV_TAIL);
         concat(&parts)
     };
+    const NAMES: [&str; 3] = ["Henkilotunnus", "NykyinenSukunimi", "NykyisetEtunimet"];
+    // PERUSSANOMA 1 in the element order of DVV's published product schema (issue 17);
+    // PERUSSANOMA 3 in that of the real captured response.
+    let perussanoma_1 = concat(&[&NAMES, &PERUSSANOMA_MIDDLE, &["Sukupuoli"]]);
+    let perussanoma_3 = concat(&[
+        &NAMES,
+        &["EntinenNimi"],
+        &PERUSSANOMA_MIDDLE,
+        &[
+            "Turvakielto",
+            "Sukupuoli",
+            "Kansalaisuus",
+            "Edunvalvonta",
+            "Edunvalvontavaltuutus",
+        ],
+    ]);
     vec![
-        product("PERUSSANOMA 1", PERUSSANOMA_1, OLDER, HETU),
+        product("PERUSSANOMA 1", &perussanoma_1, LAHIOSOITE, HETU),
         product("PERUSSANOMA 2", PERUSSANOMA_2, OLDER, HETU),
-        product("PERUSSANOMA 3", PERUSSANOMA_3, LAHIOSOITE, HETU),
+        product("PERUSSANOMA 3", &perussanoma_3, LAHIOSOITE, HETU),
         product(
             "HUOLTAJA-HUOLLETTAVAT",
             &huoltaja("Huollettava"),
