@@ -476,7 +476,7 @@ impl Settings {
         };
 
         let mut products = Products::builtin();
-        crate::products::define::add_all(&raw.product, text, file, &mut products)
+        crate::products::define::add_all(&raw.product, text, file, base, &mut products)
             .map_err(|e| invalid(e.to_string()))?;
         let building_products =
             crate::products::estate::EstateProducts::with(&raw.building_product, |n| {

@@ -26,9 +26,9 @@
 //! - [`registry`]: the population: persons, buildings, dwellings, properties; code lists,
 //!   sled store, fixtures, the synthetic-population generator and its statistics.
 //! - [`ids`]: personal identity codes, SATU, VTJ-PRT, property and dwelling identifiers.
-//! - [`products`]: the catalogue of data groups, products (built-in and configured), their
-//!   generated response schemas, the response renderer; the building products and the
-//!   building and property documents.
+//! - [`products`]: the catalogue of data groups, products (built-in, configured, and
+//!   imported from DVV's per-product response schemas), their generated response schemas,
+//!   the response renderer; the building products and the building and property documents.
 //! - [`canned`]: the canned-response server (hidden `canned-server`), the stack's ceiling
 //!   for `benches/compare.sh`.
 //! - [`codes`]: VTJ return codes and search-criterion codes with their texts.

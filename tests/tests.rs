@@ -18,6 +18,7 @@ mod operations;
 mod permits;
 mod population;
 mod products;
+mod products_import;
 mod products_person;
 mod protocol;
 mod reload;
