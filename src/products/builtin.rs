@@ -94,25 +94,14 @@ const OPHREK_GROUPS: &[&str] = &[
 ];
 
 /// PERUSJHHS3 in the order of the real response (VRK's e-identification test data).
+/// PERUSJHHS2 is the same: the spec describes the two together (names with
+/// `NykyinenKutsumanimi`, `Kuolintiedot` with `Kuollut`) and no public source tells them
+/// apart.
 const PERUSJHHS3: &[&str] = &[
     "Henkilotunnus",
     "NykyinenSukunimi",
     "NykyisetEtunimet",
     "NykyinenKutsumanimi",
-    "VakinainenKotimainenLahiosoite",
-    "VakinainenUlkomainenLahiosoite",
-    "Kotikunta",
-    "Kuolintiedot",
-    "Kuolleeksijulistamistiedot",
-    "Aidinkieli",
-    "SuomenKansalaisuusTietokoodi",
-    "Turvakielto/PERUSJHHS",
-];
-
-const PERUSJHHS2: &[&str] = &[
-    "Henkilotunnus",
-    "NykyinenSukunimi",
-    "NykyisetEtunimet",
     "VakinainenKotimainenLahiosoite",
     "VakinainenUlkomainenLahiosoite",
     "Kotikunta",
@@ -209,7 +198,7 @@ pub fn products() -> Vec<Product> {
     ]);
     vec![
         product("PERUSSANOMA 1", &perussanoma_1, LAHIOSOITE, HETU),
-        product("PERUSSANOMA 2", PERUSSANOMA_2, OLDER, HETU),
+        product("PERUSSANOMA 2", PERUSSANOMA_2, LAHIOSOITE, HETU),
         product("PERUSSANOMA 3", &perussanoma_3, LAHIOSOITE, HETU),
         product(
             "HUOLTAJA-HUOLLETTAVAT",
@@ -232,7 +221,7 @@ pub fn products() -> Vec<Product> {
         product("ASUKASLKM2", ASUKASLKM2, LAHIOSOITE, HETU),
         product("OPHREK", OPHREK_GROUPS, OPHREK, HETU_SATU),
         product("PERUSLT1", PERUSLT1, OLDER, HETU),
-        product("PERUSJHHS2", PERUSJHHS2, OLDER, HETU_SATU),
+        product("PERUSJHHS2", PERUSJHHS3, LAHIOSOITE, HETU_SATU),
         product("PERUSJHHS3", PERUSJHHS3, LAHIOSOITE, HETU_SATU),
         product("ROV1", &rov(&[]), ROV, HETU),
         product("ROV2", &rov(&[&ROV_HUOLLETTAVAT]), ROV, HETU),
