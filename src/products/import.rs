@@ -707,6 +707,12 @@ fn decl(e: &XsNode, parent: &str) -> Result<Decl, ImportError> {
     if name.is_empty() {
         return Err(at(parent, "an xs:element without a name"));
     }
+    // Constraints on the values or the element's identity the emulator knows nothing of.
+    for a in ["fixed", "substitutionGroup", "abstract"] {
+        if e.attr(a).is_some() {
+            return Err(at(&path, format!("{a}= is not supported")));
+        }
+    }
     let min = match e.attr("minOccurs") {
         None => 1,
         Some(v) => v
@@ -847,6 +853,12 @@ fn attribute(a: &XsNode, path: &str) -> Result<(String, QNameOwned, bool), Impor
         .type_name
         .clone()
         .ok_or_else(|| at(path, format!("attribute {name} has no type")))?;
+    if a.attr("fixed").is_some() {
+        return Err(at(
+            path,
+            format!("attribute {name}: fixed= is not supported"),
+        ));
+    }
     Ok((name.to_string(), ty, a.attr("use") == Some("required")))
 }
 
