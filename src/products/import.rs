@@ -151,6 +151,12 @@ pub enum ImportFileError {
     Io { file: String, error: std::io::Error },
     #[error("{file}: {error}")]
     Refused { file: String, error: ImportError },
+    #[error("{file}: product {name:?}: {error}")]
+    Product {
+        file: String,
+        name: String,
+        error: super::ProductError,
+    },
 }
 
 /// Reads a schema file (UTF-8 or ISO-8859-1, as DVV's are).
@@ -183,9 +189,10 @@ pub fn import_file(path: &std::path::Path, name: Option<&str>) -> Result<String,
     let origin = path.display().to_string();
     imported
         .product(&name, &origin)
-        .map_err(|e| ImportFileError::Refused {
+        .map_err(|error| ImportFileError::Product {
             file: origin.clone(),
-            error: at(ROOT, e.to_string()),
+            name: name.clone(),
+            error,
         })?;
     let source = path
         .file_name()
