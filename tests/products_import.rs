@@ -12,7 +12,7 @@ use vtj_emulator::codes::ReturnCode;
 use vtj_emulator::config::Settings;
 use vtj_emulator::products::{Products, Related, import, schema};
 
-use crate::products::{document, henkilo_groups, vastaussanoma, xmllint};
+use crate::products::{document, henkilo_groups, vastaussanoma, write_schema, xmllint};
 use crate::products_person;
 use crate::util::{self, TestServer};
 
@@ -75,6 +75,9 @@ fn answers_of_imported_products_validate_against_their_own_schema() {
             docs.push(path);
         }
         xmllint(&xsd, &docs).unwrap_or_else(|e| panic!("{file}: {e}"));
+        // And against the schema the emulator serves for the product.
+        let served = write_schema(dir.path(), &product);
+        xmllint(&served, &docs).unwrap_or_else(|e| panic!("{file} (served): {e}"));
     }
     // The check can fail: a PERUSSANOMA 3 answer is not a PERUSSANOMA 1 document.
     let xsd = schema_in(dir.path(), "perussanoma1.xsd");
