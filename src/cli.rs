@@ -121,6 +121,15 @@ pub enum ProductsCommand {
     },
     /// The catalogue's data groups, which `[[product]]` definitions may name.
     Groups,
+    /// Read DVV's response schema of a product (the XSD of the data permit) and print the
+    /// `[[product]]` definition for the configuration.
+    ImportXsd {
+        /// The product's response schema, e.g. "PERUSSANOMA 1.xsd".
+        file: PathBuf,
+        /// The product name (default: the file name without `.xsd`).
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 pub fn main() -> anyhow::Result<()> {
@@ -215,6 +224,9 @@ pub fn main() -> anyhow::Result<()> {
                     schema::product_schema(&p)
                 }
                 ProductsCommand::Groups => describe::groups(),
+                ProductsCommand::ImportXsd { file, name } => {
+                    crate::products::import::import_file(&file, name.as_deref())?
+                }
             };
             print!("{text}");
             Ok(())

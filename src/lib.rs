@@ -29,7 +29,8 @@
 //! - [`hakuxml`]: the typed search-criteria documents of the identification queries.
 //!
 //! Floor 3:
-//! - [`products`]: the data-group catalogue, the products, their schemas and renderer.
+//! - [`products`]: the data-group catalogue, the products (built-in, configured, imported
+//!   from DVV's per-product schemas), their schemas and renderer.
 //! - [`audit`]: the chained, durable audit log: journal, indexes, checkpoints, retention.
 //!
 //! Floor 4:

@@ -5,8 +5,10 @@
 //! (`tietojenPoimintaaika`, `Asiakasinfo`) is ignored. Message ids are echoed from the
 //! request file, and `requestHash` is the SHA-512 of the committed request bytes.
 
+use crate::products;
 use crate::util::*;
 use vtj_emulator::config::Settings;
+use vtj_emulator::products::Products;
 use vtj_emulator::xml::{self, Element};
 
 /// The demo organisation with `products`, reachable from the X-Road clients of the
@@ -66,7 +68,8 @@ fn without_times(e: &mut Element) {
     }
 }
 
-async fn golden(name: &str, products: &[&str]) {
+/// Compares the answer with the expected file; returns the reply body.
+async fn golden(name: &str, products: &[&str]) -> String {
     let request = read(&format!("tests/golden/{name}-request.xml"));
     let server = server(products).await;
     let reply = server.client().xroad(&request).await;
@@ -80,6 +83,20 @@ async fn golden(name: &str, products: &[&str]) {
     without_times(&mut expected);
     assert_same_xml(&actual, &expected);
     server.stop().await;
+    reply.body
+}
+
+/// PERUSSANOMA 1 in the shape of DVV's published schema (issue 17): `Kuolintiedot` with
+/// `Kuollut`, no `Turvakielto`; the answer also validates against the generated schema.
+#[tokio::test]
+async fn golden_xroad_perussanoma1() {
+    let body = golden("xroad-perussanoma1", &["PERUSSANOMA 1"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let product = Products::builtin().get("PERUSSANOMA 1").unwrap();
+    let xsd = products::write_schema(dir.path(), &product);
+    let doc = dir.path().join("answer.xml");
+    std::fs::write(&doc, products::vastaussanoma(&body)).unwrap();
+    products::xmllint(&xsd, &[doc]).unwrap();
 }
 
 #[tokio::test]

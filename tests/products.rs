@@ -15,14 +15,26 @@ use vtj_emulator::registry::model::Person;
 use vtj_emulator::xml::{self, Element};
 
 use crate::products_person;
-use crate::util::{self, TestServer, VTJ_NS, xmllint};
+pub use crate::util::xmllint;
+use crate::util::{self, TestServer, VTJ_NS};
 
 /// Writes the product's schema beside the catalogue it imports; returns its path.
-fn write_schema(dir: &Path, p: &Product) -> PathBuf {
+pub fn write_schema(dir: &Path, p: &Product) -> PathBuf {
     std::fs::write(dir.join(schema::CATALOGUE_FILE), schema::CATALOGUE).unwrap();
     let path = dir.join(schema::file_name(p));
     std::fs::write(&path, schema::product_schema(p)).unwrap();
     path
+}
+
+/// The `VTJHenkiloVastaussanoma` element of a reply, cut out as it was written (the emulator
+/// declares its namespaces on it).
+pub fn vastaussanoma(envelope: &str) -> &str {
+    const END: &str = "</VTJHenkiloVastaussanoma>";
+    let start = envelope
+        .find("<VTJHenkiloVastaussanoma")
+        .expect("a VTJHenkiloVastaussanoma");
+    let end = envelope.find(END).expect("its end tag") + END.len();
+    &envelope[start..end]
 }
 
 fn echo(value: &str, code: CriterionCode, p: &Product) -> Vec<CriterionEcho> {
@@ -37,7 +49,7 @@ fn echo(value: &str, code: CriterionCode, p: &Product) -> Vec<CriterionEcho> {
         .collect()
 }
 
-fn document(p: &Product, person: Option<(&Person, &Related)>, code: ReturnCode) -> String {
+pub fn document(p: &Product, person: Option<(&Person, &Related)>, code: ReturnCode) -> String {
     let now = Zoned::now();
     let criteria = match person {
         Some((x, _)) => echo(x.hetu.as_str(), CriterionCode::Found, p),
@@ -60,7 +72,7 @@ fn document(p: &Product, person: Option<(&Person, &Related)>, code: ReturnCode) 
 }
 
 /// The element names of `Henkilo`'s children with repeats collapsed.
-fn henkilo_groups(doc: &str) -> Vec<String> {
+pub fn henkilo_groups(doc: &str) -> Vec<String> {
     let root = xml::parse(doc).unwrap();
     let henkilo = root.child(VTJ_NS, "Henkilo").expect("Henkilo");
     let mut names: Vec<String> = henkilo.children.iter().map(|c| c.name.clone()).collect();
@@ -205,34 +217,32 @@ fn the_ophrek_sample_validates_against_the_generated_ophrek_schema() {
     assert!(xmllint(&xsd, &[path]).is_err());
 }
 
-const ADMIN_CONFIG: &str = r#"
+const ADMIN_PRODUCT: &str = r#"
 [[product]]
 name = "Oma Testi"
 groups = ["Henkilotunnus", "VakinainenKotimainenOsoite", "NykyinenSukunimi", "Kuolintiedot"]
 address = "osoite"
 kuollut = false
 criteria = ["Henkilotunnus", "SahkoinenAsiointitunnus"]
-
-[[organisation]]
-id = "demo"
-name = "Demo"
-certificates = [{ subject_organisation = "demo" }]
-products = ["OMA TESTI", "Perussanoma 3"]
-
-[[organisation.user]]
-kayttajatunnus = "demo"
-password_hash = "$argon2id$v=19$m=19456,t=2,p=1$prefpFGYa51/CXvNquUPMg$qeW/I1C9rHd17xtcwK0guot7fX/7Nom1AqDjxSUNlR4"
 "#;
+
+/// The administrator-defined product and the demo organisation that may read it.
+fn admin_config() -> String {
+    format!(
+        "{ADMIN_PRODUCT}{}",
+        util::demo_organisation(&["OMA TESTI", "Perussanoma 3"])
+    )
+}
 
 #[test]
 fn config_product_errors_name_the_file_line_and_value() {
-    let bad = ADMIN_CONFIG.replace("\"NykyinenSukunimi\"", "\"NykyinenSukunimi\", \"Hattu\"");
+    let bad = admin_config().replace("\"NykyinenSukunimi\"", "\"NykyinenSukunimi\", \"Hattu\"");
     let err = Settings::from_toml(&bad, "admin.toml", None)
         .unwrap_err()
         .to_string();
     assert!(err.starts_with("admin.toml: line 4:"), "{err}");
     assert!(err.contains("\"Hattu\""), "{err}");
-    let bad = ADMIN_CONFIG.replace("address = \"osoite\"", "address = \"street\"");
+    let bad = admin_config().replace("address = \"osoite\"", "address = \"street\"");
     let err = Settings::from_toml(&bad, "admin.toml", None)
         .unwrap_err()
         .to_string();
@@ -240,7 +250,7 @@ fn config_product_errors_name_the_file_line_and_value() {
         err.starts_with("admin.toml: line 5:") && err.contains("\"street\""),
         "{err}"
     );
-    let bad = ADMIN_CONFIG.replace("name = \"Oma Testi\"", "name = \"ophrek\"");
+    let bad = admin_config().replace("name = \"Oma Testi\"", "name = \"ophrek\"");
     let err = Settings::from_toml(&bad, "admin.toml", None)
         .unwrap_err()
         .to_string();
@@ -253,7 +263,7 @@ fn config_product_errors_name_the_file_line_and_value() {
 #[tokio::test]
 async fn admin_products_are_answered_and_every_schema_is_served() {
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = Settings::from_toml(ADMIN_CONFIG, "admin.toml", None).unwrap();
+    let mut settings = Settings::from_toml(&admin_config(), "admin.toml", None).unwrap();
     settings.data_dir = dir.path().join("data");
     let server = TestServer::start_with(settings, dir).await;
     let client = server.client();
@@ -288,10 +298,7 @@ async fn admin_products_are_answered_and_every_schema_is_served() {
     let work = tempfile::tempdir().unwrap();
     std::fs::write(work.path().join("OMA TESTI.xsd"), &xsd.body).unwrap();
     std::fs::write(work.path().join("vtj-henkilotiedot.xsd"), &catalogue.body).unwrap();
-    let env = reply.body;
-    let start = env.find("<VTJHenkiloVastaussanoma").unwrap();
-    let end = env.find("</VTJHenkiloVastaussanoma>").unwrap() + "</VTJHenkiloVastaussanoma>".len();
-    std::fs::write(work.path().join("answer.xml"), &env[start..end]).unwrap();
+    std::fs::write(work.path().join("answer.xml"), vastaussanoma(&reply.body)).unwrap();
     xmllint(
         &work.path().join("OMA TESTI.xsd"),
         &[work.path().join("answer.xml")],
@@ -342,7 +349,7 @@ async fn admin_products_are_answered_and_every_schema_is_served() {
 fn the_command_line_lists_shows_and_prints_schemas() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("admin.toml");
-    std::fs::write(&config, ADMIN_CONFIG).unwrap();
+    std::fs::write(&config, admin_config()).unwrap();
     let run = |args: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_vtj-emulator"))
             .args(args)

@@ -19,6 +19,7 @@ mod operations;
 mod permits;
 mod population;
 mod products;
+mod products_import;
 mod products_person;
 mod protocol;
 mod reload;

@@ -270,6 +270,24 @@ impl Client {
     }
 }
 
+/// The demo organisation (certificate organisation `demo`, user `demo` with password
+/// `demo`) permitted `products`, as configuration text.
+pub fn demo_organisation(products: &[&str]) -> String {
+    format!(
+        r#"
+[[organisation]]
+id = "demo"
+name = "Demo"
+certificates = [{{ subject_organisation = "demo" }}]
+products = {products:?}
+
+[[organisation.user]]
+kayttajatunnus = "demo"
+password_hash = "{DEMO_PASSWORD_HASH}"
+"#
+    )
+}
+
 /// A SOAP 1.1 envelope around a direct-interface operation with the given parameters.
 pub fn soso_request(op: &str, params: &[(&str, &str)]) -> String {
     let mut inner = String::new();

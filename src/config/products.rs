@@ -17,7 +17,7 @@ pub fn products(
     let (text, file) = (src.text, src.file);
     let invalid = |message: String| src.invalid(message);
     let mut products = Products::builtin();
-    crate::products::define::add_all(raw, text, file, &mut products)
+    crate::products::define::add_all(raw, text, file, src.base, &mut products)
         .map_err(|e| invalid(e.to_string()))?;
     let building_products =
         EstateProducts::with(raw_buildings, |n| products.get(n).is_some()).map_err(invalid)?;

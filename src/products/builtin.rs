@@ -26,12 +26,10 @@ const OPHREK: Options = Options {
     kuollut: false,
 };
 
-/// PERUSSANOMA 3, in the element order of the real captured response.
-const PERUSSANOMA_3: &[&str] = &[
-    "Henkilotunnus",
-    "NykyinenSukunimi",
-    "NykyisetEtunimet",
-    "EntinenNimi",
+/// The middle of the PERUSSANOMA products, shared by 1 and 3: the addresses in the order
+/// of the real PERUSSANOMA 3 response (`VakinainenAsuinpaikka` before the foreign address),
+/// home municipality, death and mother tongue.
+const PERUSSANOMA_MIDDLE: [&str; 11] = [
     "VakinainenKotimainenLahiosoite",
     "VakinainenAsuinpaikka",
     "VakinainenUlkomainenLahiosoite",
@@ -43,11 +41,6 @@ const PERUSSANOMA_3: &[&str] = &[
     "Kuolintiedot",
     "Kuolleeksijulistamistiedot",
     "Aidinkieli",
-    "Turvakielto",
-    "Sukupuoli",
-    "Kansalaisuus",
-    "Edunvalvonta",
-    "Edunvalvontavaltuutus",
 ];
 
 /// The basic person of the HUOLTAJA products, in the order of the real
@@ -101,25 +94,14 @@ const OPHREK_GROUPS: &[&str] = &[
 ];
 
 /// PERUSJHHS3 in the order of the real response (VRK's e-identification test data).
+/// PERUSJHHS2 is the same: the spec describes the two together (names with
+/// `NykyinenKutsumanimi`, `Kuolintiedot` with `Kuollut`) and no public source tells them
+/// apart.
 const PERUSJHHS3: &[&str] = &[
     "Henkilotunnus",
     "NykyinenSukunimi",
     "NykyisetEtunimet",
     "NykyinenKutsumanimi",
-    "VakinainenKotimainenLahiosoite",
-    "VakinainenUlkomainenLahiosoite",
-    "Kotikunta",
-    "Kuolintiedot",
-    "Kuolleeksijulistamistiedot",
-    "Aidinkieli",
-    "SuomenKansalaisuusTietokoodi",
-    "Turvakielto/PERUSJHHS",
-];
-
-const PERUSJHHS2: &[&str] = &[
-    "Henkilotunnus",
-    "NykyinenSukunimi",
-    "NykyisetEtunimet",
     "VakinainenKotimainenLahiosoite",
     "VakinainenUlkomainenLahiosoite",
     "Kotikunta",
@@ -139,17 +121,6 @@ const PERUSLT1: &[&str] = &[
     "AidinkieliTietokoodi",
     "Huollettava/PERUSLT1",
     "Kuolintiedot",
-];
-
-const PERUSSANOMA_1: &[&str] = &[
-    "Henkilotunnus",
-    "NykyinenSukunimi",
-    "NykyisetEtunimet",
-    "VakinainenKotimainenLahiosoite",
-    "Kotikunta",
-    "Kuolintiedot",
-    "Aidinkieli",
-    "Turvakielto",
 ];
 
 const PERUSSANOMA_2: &[&str] = &[
@@ -209,10 +180,26 @@ pub fn products() -> Vec<Product> {
         parts.push(&ROV_TAIL);
         concat(&parts)
     };
+    const NAMES: [&str; 3] = ["Henkilotunnus", "NykyinenSukunimi", "NykyisetEtunimet"];
+    // PERUSSANOMA 1 in the element order of DVV's published product schema (issue 17);
+    // PERUSSANOMA 3 in that of the real captured response.
+    let perussanoma_1 = concat(&[&NAMES, &PERUSSANOMA_MIDDLE, &["Sukupuoli"]]);
+    let perussanoma_3 = concat(&[
+        &NAMES,
+        &["EntinenNimi"],
+        &PERUSSANOMA_MIDDLE,
+        &[
+            "Turvakielto",
+            "Sukupuoli",
+            "Kansalaisuus",
+            "Edunvalvonta",
+            "Edunvalvontavaltuutus",
+        ],
+    ]);
     vec![
-        product("PERUSSANOMA 1", PERUSSANOMA_1, OLDER, HETU),
-        product("PERUSSANOMA 2", PERUSSANOMA_2, OLDER, HETU),
-        product("PERUSSANOMA 3", PERUSSANOMA_3, LAHIOSOITE, HETU),
+        product("PERUSSANOMA 1", &perussanoma_1, LAHIOSOITE, HETU),
+        product("PERUSSANOMA 2", PERUSSANOMA_2, LAHIOSOITE, HETU),
+        product("PERUSSANOMA 3", &perussanoma_3, LAHIOSOITE, HETU),
         product(
             "HUOLTAJA-HUOLLETTAVAT",
             &huoltaja("Huollettava"),
@@ -234,7 +221,7 @@ pub fn products() -> Vec<Product> {
         product("ASUKASLKM2", ASUKASLKM2, LAHIOSOITE, HETU),
         product("OPHREK", OPHREK_GROUPS, OPHREK, HETU_SATU),
         product("PERUSLT1", PERUSLT1, OLDER, HETU),
-        product("PERUSJHHS2", PERUSJHHS2, OLDER, HETU_SATU),
+        product("PERUSJHHS2", PERUSJHHS3, LAHIOSOITE, HETU_SATU),
         product("PERUSJHHS3", PERUSJHHS3, LAHIOSOITE, HETU_SATU),
         product("ROV1", &rov(&[]), ROV, HETU),
         product("ROV2", &rov(&[&ROV_HUOLLETTAVAT]), ROV, HETU),

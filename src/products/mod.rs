@@ -1,7 +1,8 @@
 //! Products (`SoSoNimi`): named, ordered selections of catalogue groups with the shape
 //! options that differ between real products and the `Hakuperusteet` criteria they echo;
-//! the built-in products and those an administrator defines in the configuration; each
-//! product's generated response schema; and the renderer of the `VTJHenkiloVastaussanoma`
+//! the built-in products and those an administrator defines in the configuration (or
+//! imports from DVV's per-product schema, [`import`]); each product's generated response
+//! schema; and the renderer of the `VTJHenkiloVastaussanoma`
 //! document. A response contains the product's groups and nothing else. The building
 //! products and their documents are [`estate`] and [`estate_render`].
 
@@ -11,6 +12,7 @@ pub mod define;
 pub mod describe;
 pub mod estate;
 pub mod estate_render;
+pub mod import;
 pub mod render;
 pub mod schema;
 pub mod template;
