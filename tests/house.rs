@@ -20,12 +20,11 @@
 //!   facade): whoever takes `X` through the parent is given the edge to the child that
 //!   defines it, so a sibling taking a sibling's item through the parent depends on that
 //!   sibling, and only a real loop between the children is a cycle.
-//! - A module folder's own file (`a/mod.rs`, or `a.rs` beside `a/`) holds the module's
-//!   shared definitions and its entry: its children take those definitions (`super::X`),
-//!   and it calls into its children. Such an edge from a child up to its own parent's
-//!   file is not counted, so a module's children lean on their parent without that
-//!   counting as a loop; every other edge is, including the parent's calls down into its
-//!   children, sibling to sibling, and any edge out of the folder.
+//! - A module folder's own file (`a/mod.rs`, or `a.rs` beside `a/`) is a file like any
+//!   other: a child taking a definition from it (`super::X`) is an edge up to it, and its
+//!   calls into its children are edges down, so a parent that both defines what its
+//!   children share and calls them is a loop. Shared definitions live in a child of their
+//!   own (`ops/check.rs`, `products/product.rs`), which the parent re-exports.
 //! - Code inside an inline `#[cfg(test)] mod … { … }` is left out: a unit test may reach
 //!   across floors (a store's test may fill it from the fixtures) without the library
 //!   itself doing so.
@@ -112,7 +111,6 @@ impl Tree {
             for (path, line) in &scan.paths {
                 if let Some(to) = self.resolve(path, &scans, 0)
                     && to != *file
-                    && !leans_on_parent(file, &to)
                     && !edges.iter().any(|e| e.to == to)
                 {
                     edges.push(Edge {
@@ -263,15 +261,6 @@ impl Tree {
         }
         base.extend(rest.iter().filter(|s| *s != "self").cloned());
         Some(base)
-    }
-}
-
-/// Whether `to` is the file of the module `from` belongs to (`a/mod.rs` or `a.rs` for
-/// `a/b.rs`): a child taking its module's shared definitions.
-fn leans_on_parent(from: &str, to: &str) -> bool {
-    match (module_of(from), module_of(to)) {
-        (Some(child), Some(parent)) => child.len() >= 2 && child[..child.len() - 1] == parent[..],
-        _ => false,
     }
 }
 
@@ -815,7 +804,7 @@ fn a_child_module_named_bare_in_its_parent_is_an_import() {
 }
 
 #[test]
-fn children_lean_on_their_parent_but_loops_between_them_are_found() {
+fn a_parent_that_defines_what_its_children_take_and_calls_them_is_a_loop() {
     let mut files = vec![
         ("lib.rs", "pub mod p;\n"),
         (
@@ -823,14 +812,26 @@ fn children_lean_on_their_parent_but_loops_between_them_are_found() {
             "mod a;\nmod b;\npub struct Shared;\nfn run() { a::go(); b::go(); }\n",
         ),
         ("p/a.rs", "use super::Shared;\npub fn go() {}\n"),
-        (
-            "p/b.rs",
-            "use crate::p::Shared;\npub fn go() { super::a::go(); }\n",
-        ),
+        ("p/b.rs", "pub fn go() { super::a::go(); }\n"),
     ];
+    // The child's `super::Shared` is an edge up to its parent, which calls it back.
     let graph = tree(&files).graph();
-    assert!(graph["p/a.rs"].is_empty(), "{:?}", graph["p/a.rs"]);
+    assert!(graph["p/a.rs"].iter().any(|e| e.to == "p/mod.rs"));
+    assert_eq!(
+        rings(&files),
+        vec![vec!["p/a.rs".to_string(), "p/mod.rs".into()]]
+    );
+    // The shared definition in a child of its own, re-exported by the parent: no loop.
+    files[1] = (
+        "p/mod.rs",
+        "mod a;\nmod b;\nmod shared;\npub use shared::Shared;\nfn run() { a::go(); b::go(); }\n",
+    );
+    files.push(("p/shared.rs", "pub struct Shared;\n"));
+    let graph = tree(&files).graph();
+    assert!(graph["p/a.rs"].iter().any(|e| e.to == "p/shared.rs"));
     assert!(cycles(&graph).is_empty());
+    // Sibling to sibling both ways is a loop.
+    files[3] = ("p/b.rs", "pub fn go() { super::a::go(); }\n");
     files[2] = (
         "p/a.rs",
         "use super::Shared;\npub fn go() { super::b::go(); }\n",

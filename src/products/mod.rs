@@ -17,151 +17,13 @@ pub mod render;
 pub mod schema;
 pub mod template;
 
+mod product;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use catalogue::{GroupDef, Options, Related, Residents};
-use template::Node;
-
-/// A search criterion a product echoes in `Hakuperusteet`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Criterion {
-    Henkilotunnus,
-    SahkoinenAsiointitunnus,
-    /// The identification search's criteria (`TeeHenkilonTunnistusKysely`): echoed by
-    /// every product that answers it, never part of a product's own list ([`Self::ALL`]).
-    Sukunimi,
-    Etunimet,
-    Syntymaaika,
-    Kuntanumero,
-    /// The extraction's criteria (`TeeHenkilonPoimintaKysely`).
-    SyntymaaikaAlku,
-    SyntymaaikaLoppu,
-    Enimmaismaara,
-}
-
-impl Criterion {
-    pub const ALL: [Criterion; 2] = [Criterion::Henkilotunnus, Criterion::SahkoinenAsiointitunnus];
-
-    pub fn element(self) -> &'static str {
-        match self {
-            Criterion::Henkilotunnus => "Henkilotunnus",
-            Criterion::SahkoinenAsiointitunnus => "SahkoinenAsiointitunnus",
-            Criterion::Sukunimi => "Sukunimi",
-            Criterion::Etunimet => "Etunimet",
-            Criterion::Syntymaaika => "Syntymaaika",
-            Criterion::Kuntanumero => "Kuntanumero",
-            Criterion::SyntymaaikaAlku => "SyntymaaikaAlku",
-            Criterion::SyntymaaikaLoppu => "SyntymaaikaLoppu",
-            Criterion::Enimmaismaara => "Enimmaismaara",
-        }
-    }
-
-    pub fn from_element(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.element() == name)
-    }
-}
-
-/// One group of a product, in the shape the product's options give it.
-#[derive(Debug, Clone, Copy)]
-pub struct Group {
-    pub def: &'static GroupDef,
-    pub node: &'static Node,
-}
-
-/// Why a product definition is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ProductError {
-    #[error("the product name must have 1 to 50 characters, not {0:?}")]
-    BadName(String),
-    #[error("group {0:?} is not in the catalogue (`vtj-emulator products groups` lists them)")]
-    UnknownGroup(String),
-    #[error("group {0:?} is the structured address form, written only with address = \"osoite\"")]
-    NeedsOsoite(String),
-    #[error("group {group:?} writes element {element}, which an earlier group already writes")]
-    DuplicateElement { group: String, element: String },
-    #[error("the product names no groups")]
-    NoGroups,
-}
-
-/// A product: the response profile agreed in a data permit.
-#[derive(Debug)]
-pub struct Product {
-    /// The `sanomatunnus`: the product name in upper case.
-    pub name: String,
-    /// The groups, in response order.
-    pub groups: Vec<Group>,
-    pub criteria: Vec<Criterion>,
-    pub options: Options,
-    /// `built-in`, or the config file and line that defined it.
-    pub origin: String,
-}
-
-impl Product {
-    /// Checks a definition: every group known, each element written once.
-    pub fn new(
-        name: &str,
-        group_ids: &[&str],
-        options: Options,
-        criteria: &[Criterion],
-        origin: &str,
-    ) -> Result<Product, ProductError> {
-        let name = normalise(name);
-        if name.is_empty() || name.chars().count() > 50 {
-            return Err(ProductError::BadName(name));
-        }
-        if group_ids.is_empty() {
-            return Err(ProductError::NoGroups);
-        }
-        let mut groups: Vec<Group> = Vec::with_capacity(group_ids.len());
-        for id in group_ids {
-            groups.push(resolve(id, &options)?);
-            let element = groups.last().map(|g| g.node.name()).unwrap_or_default();
-            if groups[..groups.len() - 1]
-                .iter()
-                .any(|g| g.node.name() == element)
-            {
-                return Err(ProductError::DuplicateElement {
-                    group: id.to_string(),
-                    element: element.to_string(),
-                });
-            }
-        }
-        Ok(Product {
-            name,
-            groups,
-            criteria: criteria.to_vec(),
-            options,
-            origin: origin.to_string(),
-        })
-    }
-
-    /// The group ids, in response order.
-    /// What the product's groups read beyond the person's own record.
-    pub fn reads(&self) -> catalogue::Reads {
-        catalogue::Reads::of(self.groups.iter().map(|g| g.def))
-    }
-
-    pub fn group_ids(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.groups.iter().map(|g| g.def.id)
-    }
-}
-
-/// The group a product names, in the product's shape.
-fn resolve(id: &str, options: &Options) -> Result<Group, ProductError> {
-    let def = match catalogue::group_def(id) {
-        Some(d) => d,
-        None => match catalogue::by_osoite_name(id) {
-            Some(d) if options.structured_address => d,
-            Some(_) => return Err(ProductError::NeedsOsoite(id.to_string())),
-            None => return Err(ProductError::UnknownGroup(id.to_string())),
-        },
-    };
-    Ok(Group {
-        def,
-        node: def.node_for(options),
-    })
-}
+pub use product::{Criterion, Group, Product, ProductError, normalise};
 
 /// The products the server knows, looked up case-insensitively.
 #[derive(Debug, Clone, Default)]
@@ -201,14 +63,10 @@ impl Products {
     }
 }
 
-/// The canonical form of a product name: trimmed and upper case (`sanomatunnus`).
-pub fn normalise(name: &str) -> String {
-    name.trim().to_uppercase()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::products::template::Node;
 
     #[test]
     fn names_match_case_insensitively() {
