@@ -9,14 +9,14 @@
 # keep-alive maximum (on 4 × the connections, and on as many), and prints the ratios.
 # Everything listens on 127.0.0.1 only.
 #
-# Usage: benches/compare.sh            (10 s per run, 8 connections)
+# Usage: benches/compare.sh            (10 s per run, 32 connections)
 #        DURATION=30s CONNECTIONS=16 benches/compare.sh
 # Needs python3 (to read the JSON reports). The load generator shares the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10s}
-CONNECTIONS=${CONNECTIONS:-8}
+CONNECTIONS=${CONNECTIONS:-32}
 EMULATOR_PORT=${EMULATOR_PORT:-18443}
 CANNED_PORT=${CANNED_PORT:-18444}
 
