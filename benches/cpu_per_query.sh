@@ -45,12 +45,6 @@ cpu_ticks() { # PID
     echo $((${12} + ${13}))
 }
 
-load() { # PORT OUT ARGS...
-    local port=$1 out=$2
-    shift 2
-    "$BIN" loadtest --target "https://127.0.0.1:$port" --json --quiet "$@" >"$out"
-}
-
 declare -A PORT PID
 NAMES=(emulator)
 "$BIN" serve --config "$TMP/config.toml" --data "$TMP/data" \
@@ -68,15 +62,10 @@ if [ -n "${BASELINE_BIN:-}" ]; then
     wait_for "$BASELINE_PORT"
 fi
 wait_for "$EMULATOR_PORT"
-# One pass over the fixture persons gives the emulator's mean PERUSSANOMA 3 answer size.
-load "$EMULATOR_PORT" "$TMP/size.json" --requests 27 --connections 1
-BODY=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(round(r["bytes_received"]/r["ok"]))' "$TMP/size.json")
-"$BIN" canned-server --listen "127.0.0.1:$CANNED_PORT" --body-size "$BODY" >"$TMP/canned.log" 2>&1 &
-PID[canned]=$!
+start_canned "$EMULATOR_PORT" "$CANNED_PORT"
+PID[canned]=$CANNED_PID
 PORT[canned]=$CANNED_PORT
-PIDS+=($!)
 NAMES+=(canned)
-wait_for "$CANNED_PORT"
 
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 echo "server CPU per answered PERUSSANOMA 3 query: $REQUESTS queries per run, $CONNECTIONS keep-alive connections, $ROUNDS rounds, body $BODY bytes"
