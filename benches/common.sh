@@ -1,7 +1,8 @@
 # Shared by the load scripts in benches/ (sourced, not run from the repository's root).
 # `setup` builds the release binary ($BIN) and makes the scratch directory ($TMP, whose *.log
 # files are shown when a server fails); every server whose pid is in PIDS is stopped, and
-# $TMP removed, when the script ends.
+# $TMP removed, when the script ends. `load` runs the harness against a local port and
+# `start_canned` starts the canned-response ceiling with the emulator's answer size.
 
 setup() {
     cargo build --release --quiet --bin vtj-emulator
@@ -47,4 +48,23 @@ wait_for() { # PORT
     echo "$(basename "$0"): nothing answers on 127.0.0.1:$1" >&2
     cat "$TMP"/*.log >&2
     exit 1
+}
+
+# Runs `vtj-emulator loadtest` against 127.0.0.1:PORT with ARGS, its JSON report to OUT.
+load() { # PORT OUT ARGS...
+    local port=$1 out=$2
+    shift 2
+    "$BIN" loadtest --target "https://127.0.0.1:$port" --json --quiet "$@" >"$out"
+}
+
+# Starts the canned-response server on 127.0.0.1:CANNED_PORT with a body of the mean
+# PERUSSANOMA 3 answer size of the emulator on EMULATOR_PORT (one pass over the fixture
+# persons), and waits for it; sets BODY (that size) and CANNED_PID.
+start_canned() { # EMULATOR_PORT CANNED_PORT
+    load "$1" "$TMP/size.json" --requests 27 --connections 1
+    BODY=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(round(r["bytes_received"]/r["ok"]))' "$TMP/size.json")
+    "$BIN" canned-server --listen "127.0.0.1:$2" --body-size "$BODY" >"$TMP/canned.log" 2>&1 &
+    CANNED_PID=$!
+    PIDS+=($!)
+    wait_for "$2"
 }

@@ -31,6 +31,8 @@ pub const XROAD_PATH: &str = "/SoSoAdapterWebSite/SoSoAdapterService60.svc";
 const XROAD_PATH_LC: &str = "/sosoadapterwebsite/sosoadapterservice60.svc";
 /// How long in-flight requests may take to finish after shutdown begins.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How often the server logs a summary of what it served.
+const SUMMARY_EVERY: Duration = Duration::from_secs(60);
 
 type Body = Full<Bytes>;
 
@@ -44,6 +46,7 @@ pub async fn run(
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     let counter = Arc::new(AtomicU64::new(0));
+    let summary = tokio::spawn(summarise(app.clone(), counter.clone()));
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -120,6 +123,7 @@ pub async fn run(
         });
     }
     drop(listener);
+    summary.abort();
     if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
         .await
         .is_err()
@@ -132,6 +136,31 @@ pub async fn run(
         tracing::error!(error = %e, "final flush failed");
     }
     Ok(())
+}
+
+/// Every [`SUMMARY_EVERY`] with traffic, one info line: requests received and audit
+/// records written in that time (each query's own line is at debug level; its audit
+/// record is the per-query record).
+async fn summarise(app: Arc<App>, requests: Arc<AtomicU64>) {
+    let mut ticks = tokio::time::interval(SUMMARY_EVERY);
+    ticks.tick().await;
+    let (mut seen, mut before) = (0, app.audit.stats());
+    loop {
+        ticks.tick().await;
+        let (now, stats) = (requests.load(Ordering::Relaxed), app.audit.stats());
+        let records = stats.records - before.records;
+        if now > seen {
+            let syncs = stats.flushes - before.flushes;
+            tracing::info!(
+                requests = now - seen,
+                audit_records = records,
+                audit_syncs = syncs,
+                seconds = SUMMARY_EVERY.as_secs(),
+                "served"
+            );
+        }
+        (seen, before) = (now, stats);
+    }
 }
 
 fn request_id(counter: &AtomicU64) -> String {

@@ -100,8 +100,10 @@ async fn metrics_health_and_readiness() {
     server.stop().await;
 }
 
-/// The binary with `--log-format json`: one JSON object per line; each query's line has
-/// the request id of its audit record; no identity code and no password at info level.
+/// The binary with `--log-format json`: one JSON object per line; each query's line (at
+/// debug level: the audit record is the per-query record) has the request id of its audit
+/// record; no identity code and no password in the logs, even with the operations' debug
+/// lines on.
 #[tokio::test]
 async fn json_logs_carry_request_ids_and_no_secrets() {
     use std::ffi::OsStr;
@@ -110,7 +112,7 @@ async fn json_logs_carry_request_ids_and_no_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let exe = env!("CARGO_BIN_EXE_vtj-emulator");
-    let (mut child, addr) = serve_binary(
+    let (mut child, addr) = serve_binary_with_log(
         [
             OsStr::new("--monitor-listen"),
             OsStr::new("off"),
@@ -120,6 +122,7 @@ async fn json_logs_carry_request_ids_and_no_secrets() {
             data.as_os_str(),
         ],
         Stdio::piped(),
+        "info,vtj_emulator::ops=debug",
     );
     let client = Client::new(addr, Some("demo"));
     client
@@ -156,6 +159,7 @@ async fn json_logs_carry_request_ids_and_no_secrets() {
         .collect();
     let queries: Vec<_> = lines.iter().filter(|l| l["message"] == "query").collect();
     assert_eq!(queries.len(), 2, "{logs}");
+    assert!(queries.iter().all(|l| l["level"] == "DEBUG"), "{logs}");
     for secret in ["020501A999T", "010180-9026", "S3cretGuess"] {
         assert!(!logs.contains(secret), "{secret} in the logs: {logs}");
     }

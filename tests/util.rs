@@ -26,9 +26,23 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
+    serve_binary_with_log(args, stderr, "info")
+}
+
+/// As [`serve_binary`], with `RUST_LOG` set to `log`.
+pub fn serve_binary_with_log<I, S>(
+    args: I,
+    stderr: std::process::Stdio,
+    log: &str,
+) -> (std::process::Child, SocketAddr)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
     use std::io::{BufRead, BufReader};
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vtj-emulator"))
         .current_dir(repo())
+        .env("RUST_LOG", log)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(args)
         .stdout(std::process::Stdio::piped())

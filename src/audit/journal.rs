@@ -162,19 +162,28 @@ pub struct Leftover {
 }
 
 /// Reads the journal files left in `dir`: a crash leaves frames, a clean stop only the
-/// current (emptied) file.
+/// current (emptied) file. Safe while a writer runs: a file listed and then recycled
+/// before it could be opened (`NotFound`) was covered by a finished sled flush, so it is
+/// left out rather than failing the read.
 pub fn leftover(dir: &Path) -> io::Result<Leftover> {
     let found = numbered(dir, PREFIX)?;
+    let next = found.last().map_or(1, |(n, _)| n + 1);
     let mut entries = Vec::new();
-    for (n, path) in &found {
+    let mut files = Vec::with_capacity(found.len());
+    for (n, path) in found {
         let mut bytes = Vec::new();
-        File::open(path)?.read_to_end(&mut bytes)?;
-        entries.extend(frames(*n, &bytes));
+        match File::open(&path).and_then(|mut f| f.read_to_end(&mut bytes)) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        }
+        entries.extend(frames(n, &bytes));
+        files.push(path);
     }
     Ok(Leftover {
         entries,
-        next: found.last().map_or(1, |(n, _)| n + 1),
-        files: found.into_iter().map(|(_, p)| p).collect(),
+        files,
+        next,
     })
 }
 
@@ -378,5 +387,33 @@ mod tests {
         assert!(numbered(dir.path(), SPARE).unwrap().len() <= MAX_SPARES);
         // A group larger than what is left is refused, not half written.
         assert!(!j.fits(FILE_BYTES as usize));
+    }
+
+    #[test]
+    fn listing_the_journal_while_files_are_recycled_never_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = leftover(dir.path()).unwrap().finish(dir.path()).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader = {
+            let (dir, stop) = (dir.path().to_path_buf(), stop.clone());
+            std::thread::spawn(move || {
+                let mut reads = 0u32;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) || reads == 0 {
+                    leftover(&dir).expect("listing the journal while the writer runs");
+                    reads += 1;
+                }
+                reads
+            })
+        };
+        // What the writer and its flush do: write, rotate, recycle the older files.
+        for seq in 0..200 {
+            let mut f = j.frames();
+            f.push(Kind::Record, seq, b"record");
+            j.append_durably(&f).unwrap();
+            j.rotate(0).unwrap();
+            recycle(&j.older().unwrap()).unwrap();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(reader.join().unwrap() > 0);
     }
 }

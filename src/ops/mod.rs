@@ -360,8 +360,9 @@ pub(crate) async fn commit(app: &App, caller: &Caller, mut record: AuditRecord) 
         &record.return_code,
         record.duration_us as f64 / 1e6,
     );
-    // No identity codes or passwords at info level: the search key only at debug.
-    tracing::info!(
+    // The audit record is the per-query record: this line is at debug (the server logs a
+    // periodic summary at info), and the search key, an identity code, only at trace.
+    tracing::debug!(
         request_id = %caller.request_id,
         organisation,
         operation = %record.operation,
@@ -370,7 +371,7 @@ pub(crate) async fn commit(app: &App, caller: &Caller, mut record: AuditRecord) 
         duration_us = record.duration_us,
         "query"
     );
-    tracing::debug!(request_id = %caller.request_id, search_key = ?record.search_key, "query key");
+    tracing::trace!(request_id = %caller.request_id, search_key = ?record.search_key, "query key");
     match app.audit.append(record).await {
         Ok(_) => Ok(()),
         Err(e) => {
