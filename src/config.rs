@@ -68,6 +68,9 @@ pub struct RawConfig {
     /// Administrator-defined building products (see docs/buildings.md).
     #[serde(default)]
     pub building_product: Vec<crate::products::estate::RawBuildingProduct>,
+    /// The web console (docs/console.md).
+    #[serde(default)]
+    pub console: RawConsole,
 }
 
 /// `[registry]`: the register's own settings.
@@ -238,6 +241,8 @@ pub struct RawAuditor {
     pub id: String,
     #[serde(default)]
     pub certificates: Vec<RawCertMatcher>,
+    /// argon2id PHC string: lets the auditor sign in to the web console with a password.
+    pub password_hash: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -357,6 +362,8 @@ pub struct Settings {
     pub auditors: Vec<Auditor>,
     /// Building products, built-in and configured (docs/buildings.md).
     pub building_products: crate::products::estate::EstateProducts,
+    /// The web console's listener and sessions; `None` when `[console] enabled = false`.
+    pub console: Option<ConsoleSettings>,
 }
 
 impl Settings {
@@ -701,6 +708,7 @@ impl Settings {
 
         let audit = audit_settings(&raw.audit, file, &resolve)?;
         let auditors = auditors(&raw.auditor, text, file)?;
+        let console = console_settings(&raw.console, file)?;
 
         let registry_today = match &raw.registry.today {
             None => None,
@@ -738,6 +746,7 @@ impl Settings {
             audit,
             auditors,
             building_products,
+            console,
         })
     }
 }
@@ -835,9 +844,15 @@ fn auditors(
         if out.iter().any(|x| x.id == a.id) {
             return Err(bad("the id is used twice".into()));
         }
-        if a.certificates.is_empty() {
-            return Err(bad("an auditor needs at least one certificate".into()));
+        if a.certificates.is_empty() && a.password_hash.is_none() {
+            return Err(bad(
+                "an auditor needs at least one certificate or a password_hash".into(),
+            ));
         }
+        let password = match &a.password_hash {
+            Some(phc) => Some(PasswordCheck::from_phc(phc).map_err(|e| bad(e.to_string()))?),
+            None => None,
+        };
         let mut certificates = Vec::new();
         for c in &a.certificates {
             certificates.push(match (&c.sha256, &c.subject_organisation) {
@@ -853,9 +868,58 @@ fn auditors(
         out.push(Auditor {
             id: a.id.clone(),
             certificates,
+            password,
         });
     }
     Ok(out)
+}
+
+// ---- [console]: the web console's section (src/console/, docs/console.md) ----
+
+/// `[console]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConsole {
+    /// `false` turns the console off (default: on).
+    pub enabled: Option<bool>,
+    /// Default `127.0.0.1:8444`.
+    pub listen: Option<String>,
+    /// A session ends after this many minutes without a request (default 30).
+    pub session_minutes: Option<u64>,
+}
+
+/// The console's checked settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleSettings {
+    pub listen: SocketAddr,
+    /// True when `listen` was configured (a bind failure is then fatal; the default
+    /// address only warns).
+    pub required: bool,
+    /// How long a session lives without a request.
+    pub session_idle: Duration,
+}
+
+fn console_settings(raw: &RawConsole, file: &str) -> Result<Option<ConsoleSettings>, ConfigError> {
+    let invalid = |message: String| ConfigError::Invalid {
+        file: file.to_string(),
+        message,
+    };
+    if raw.enabled == Some(false) {
+        return Ok(None);
+    }
+    let text = raw.listen.as_deref().unwrap_or("127.0.0.1:8444");
+    let listen = text
+        .parse()
+        .map_err(|e| invalid(format!("console.listen {text:?}: {e}")))?;
+    let minutes = raw.session_minutes.unwrap_or(30);
+    if minutes == 0 {
+        return Err(invalid("console.session_minutes must be positive".into()));
+    }
+    Ok(Some(ConsoleSettings {
+        listen,
+        required: raw.listen.is_some(),
+        session_idle: Duration::from_secs(minutes * 60),
+    }))
 }
 
 fn parse_fingerprint(s: &str) -> Result<[u8; 32], String> {

@@ -39,6 +39,9 @@
 //!   quota refusals, injected faults, reloads) and their Prometheus text.
 //! - [`monitor`]: the plain-HTTP monitoring listener (`/metrics`, `/healthz`, `/readyz`).
 //! - [`admin`]: the auditors' HTTPS API under `/admin/audit/` (every read itself audited).
+//! - [`console`]: the web console on its own HTTPS listener (`[console]`): sign-in and
+//!   sessions, the audit trail for auditors and organisations' users, the test persons'
+//!   catalogue, the live view; every trail read audited as the admin API's are.
 //! - [`admin_client`]: the `audit` commands' side: the admin API over mutual TLS, or the
 //!   store itself when no server holds it.
 //! - [`loadtest`]: the load harness (`loadtest`): mutual-TLS person queries (by identity
@@ -57,6 +60,7 @@ pub mod cli;
 pub mod cli_audit;
 pub mod codes;
 pub mod config;
+pub mod console;
 pub mod faults;
 pub mod hakuxml;
 pub mod ids;
