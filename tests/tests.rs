@@ -5,6 +5,7 @@ mod audit_admin;
 mod audit_crash;
 mod buildings;
 mod certificates;
+mod console;
 mod deploy;
 mod extraction;
 mod faults;

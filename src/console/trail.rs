@@ -11,7 +11,6 @@
 use hyper::StatusCode;
 
 use crate::audit::checkpoint::Checkpoint;
-use crate::audit::search::FILTER_FIELDS;
 use crate::audit::{AuditRecord, Filter, Trees, format, search, verify};
 
 use super::html::{self, Message, esc};
@@ -72,10 +71,11 @@ async fn searched(
 /// The filter a form asks for, with the reader's organisation forced in; `Err` is the
 /// page to answer (bad input, or another organisation's records asked for).
 fn scoped_filter(req: &Req, s: &Session) -> Result<Filter, (StatusCode, String)> {
+    // Every parameter but the token and the page is a filter (an unknown one is an error).
     let pairs = req
         .query
         .iter()
-        .filter(|(k, _)| FILTER_FIELDS.contains(&k.as_str()) && k != "limit")
+        .filter(|(k, _)| k != "csrf" && k != "page")
         .map(|(k, v)| (k.as_str(), v.trim().to_string()));
     let mut filter =
         Filter::from_pairs(pairs).map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
