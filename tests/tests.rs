@@ -6,6 +6,7 @@ mod audit_crash;
 mod buildings;
 mod certificates;
 mod console;
+mod console_browser;
 mod deploy;
 mod extraction;
 mod faults;

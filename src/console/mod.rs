@@ -324,6 +324,10 @@ impl Console {
             (&Method::GET, "/static/console.js") => {
                 Reply::typed("text/javascript; charset=utf-8", JS.into())
             }
+            (&Method::GET, "/favicon.ico") => Reply {
+                status: StatusCode::NOT_FOUND,
+                ..Reply::typed("text/plain; charset=utf-8", String::new())
+            },
             (&Method::GET, "/login") => self.login_page(req, None),
             (&Method::POST, "/login") => self.sign_in(req).await,
             (&Method::POST, "/login/certificate") => self.sign_in_by_certificate(req),
@@ -479,7 +483,12 @@ impl Console {
     // ---- signing in and out ----
 
     fn login_page(&self, req: &Req, message: Option<Message>) -> Reply {
-        let token = session::token();
+        // One token per browser until it signs in: a second tab (or a favicon fetch that
+        // lands here) must not invalidate the form already shown.
+        let token = match req.cookie(session::LOGIN_COOKIE) {
+            Some(t) if t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()) => t.to_string(),
+            _ => session::token(),
+        };
         let message = message.or_else(|| {
             (req.param("expired") == "1")
                 .then(|| Message::info("Your session expired. Sign in again."))
