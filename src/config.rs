@@ -243,6 +243,8 @@ pub struct RawAuditor {
     pub certificates: Vec<RawCertMatcher>,
     /// argon2id PHC string: lets the auditor sign in to the web console with a password.
     pub password_hash: Option<String>,
+    /// Refused: plaintext passwords are not accepted (the field exists to say so clearly).
+    pub password: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -844,6 +846,11 @@ fn auditors(
         if out.iter().any(|x| x.id == a.id) {
             return Err(bad("the id is used twice".into()));
         }
+        if a.password.is_some() {
+            return Err(bad(
+                "plaintext passwords are not accepted; hash the password with `vtj-emulator config hash-password` and set password_hash".into(),
+            ));
+        }
         if a.certificates.is_empty() && a.password_hash.is_none() {
             return Err(bad(
                 "an auditor needs at least one certificate or a password_hash".into(),
@@ -1001,6 +1008,52 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("access.idle_after"), "{err}");
+    }
+
+    #[test]
+    fn console_section_and_auditor_passwords_are_checked() {
+        let s = Settings::builtin().unwrap();
+        let c = s.console.unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8444");
+        assert!(!c.required);
+        assert_eq!(c.session_idle, Duration::from_secs(30 * 60));
+        assert!(s.auditors[0].password.as_ref().unwrap().verify("auditor"));
+        let off = Settings::from_toml("[console]\nenabled = false\n", "c.toml", None).unwrap();
+        assert!(off.console.is_none());
+        let set = Settings::from_toml(
+            "[console]\nlisten = \"127.0.0.1:0\"\nsession_minutes = 5\n",
+            "c.toml",
+            None,
+        )
+        .unwrap();
+        let c = set.console.unwrap();
+        assert!(c.required);
+        assert_eq!(c.session_idle, Duration::from_secs(300));
+        for bad in [
+            "[console]\nlisten = \"nowhere\"\n",
+            "[console]\nsession_minutes = 0\n",
+        ] {
+            let err = Settings::from_toml(bad, "c.toml", None)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("console."), "{err}");
+        }
+        let plain = "[[auditor]]\nid = \"a\"\npassword = \"x\"\n";
+        let err = Settings::from_toml(plain, "c.toml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("plaintext passwords are not accepted"),
+            "{err}"
+        );
+        let only_password = "[[auditor]]\nid = \"a\"\npassword_hash = \"nonsense\"\n";
+        let err = Settings::from_toml(only_password, "c.toml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("auditor \"a\"") && err.contains("PHC"),
+            "{err}"
+        );
     }
 
     #[test]
