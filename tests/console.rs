@@ -716,6 +716,20 @@ async fn the_catalogue_pages_by_cursor_filters_edge_cases_and_previews_products(
     for part in p.body.split("class=\"person-link\">").skip(1) {
         assert_eq!(part.as_bytes()[6], b'A', "{part}");
     }
+    // By product: persons whose PERUSSANOMA 3 answer carries more than the name.
+    let p = b
+        .get(&format!(
+            "/catalogue?{}",
+            q(&csrf, &[("product", "PERUSSANOMA 3")])
+        ))
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert_eq!(
+        p.body.matches("class=\"person-link\"").count(),
+        25,
+        "{}",
+        p.body
+    );
     // A product not permitted is a message, not a list.
     let p = b
         .get(&format!(

@@ -39,6 +39,9 @@ pub const CASES: &[(&str, &str)] = &[
     ("foreign-address", "foreign address"),
 ];
 
+/// Groups every found person's answer carries: the product filter looks past them.
+const IDENTITY_GROUPS: &[&str] = &["Henkilotunnus", "NykyinenSukunimi", "NykyisetEtunimet"];
+
 /// Every century sign, the 2023 ones included.
 pub const CENTURY_SIGNS: &[char] = &[
     '+', '-', 'Y', 'X', 'W', 'V', 'U', 'A', 'B', 'C', 'D', 'E', 'F',
@@ -163,11 +166,12 @@ pub async fn persons(c: &Console, req: &Req, s: &Session) -> Reply {
     ]
     .map(|(a, b)| (a.to_string(), b.to_string()));
     let mut product_options = vec![(String::new(), "any".to_string())];
-    product_options.extend(
-        products
-            .iter()
-            .map(|p| (p.name.clone(), format!("{} answers data", p.name))),
-    );
+    product_options.extend(products.iter().map(|p| {
+        (
+            p.name.clone(),
+            format!("{} answers more than the name", p.name),
+        )
+    }));
     let form = format!(
         "<form method=\"get\" action=\"/catalogue\" class=\"filters\" id=\"catalogue-form\">{}{}{}{}{}<button type=\"submit\" id=\"filter-submit\">Filter</button></form>",
         html::csrf_field(&s.csrf),
@@ -252,9 +256,8 @@ pub async fn persons(c: &Console, req: &Req, s: &Session) -> Reply {
                 _ => true,
             }
             && match (&product, &org) {
-                (Some(prod), Some(o)) => {
-                    preview(c, o, &user, prod, p.hetu.as_str()).is_ok_and(|v| !v.groups.is_empty())
-                }
+                (Some(prod), Some(o)) => preview(c, o, &user, prod, p.hetu.as_str())
+                    .is_ok_and(|v| v.groups.iter().any(|g| !IDENTITY_GROUPS.contains(g))),
                 _ => true,
             };
         if keep {
