@@ -222,65 +222,38 @@ pub async fn persons(c: &Console, req: &Req, s: &Session) -> Reply {
     if !after.is_empty() && after.len() > 11 {
         return bad(format!("{after:?} is not a position in the catalogue."));
     }
-    let today = c.app.settings().register_date();
-    let user = s.role.user().unwrap_or("").to_string();
-    // The scan: key order from the cursor, cheap tests first, a product rendered only for
-    // persons that passed the rest.
-    let mut rows = Vec::new();
-    let mut scanned = 0;
-    let mut last: Option<String> = None;
-    let mut exhausted = true;
-    for p in c
-        .app
-        .registry
-        .persons_after((!after.is_empty()).then_some(after.as_str()))
-    {
-        let p = match p {
-            Ok(p) => p,
-            Err(e) => {
-                return problem(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    Some(s),
-                    "Test persons",
-                    &format!("The registry could not be read: {e}"),
-                );
-            }
-        };
-        scanned += 1;
-        last = Some(p.hetu.to_string());
-        let keep = (case.is_empty() || is_case(&case, &p, today))
-            && sign_char.is_none_or(|ch| p.hetu.century_sign() == ch)
-            && match source.as_str() {
-                "fixture" => c.is_fixture(p.hetu.as_str()),
-                "generated" => !c.is_fixture(p.hetu.as_str()),
-                _ => true,
-            }
-            && match (&product, &org) {
-                (Some(prod), Some(o)) => preview(c, o, &user, prod, p.hetu.as_str())
-                    .is_ok_and(|v| v.groups.iter().any(|g| !IDENTITY_GROUPS.contains(g))),
-                _ => true,
-            };
-        if keep {
-            let link = format!(
-                "/catalogue/persons/{}",
-                crate::admin::encode(p.hetu.as_str())
+    let scan = Scan {
+        case: case.clone(),
+        sign: sign_char,
+        source: source.clone(),
+        product,
+        org,
+        user: s.role.user().unwrap_or("").to_string(),
+        after: after.clone(),
+        today: c.app.settings().register_date(),
+    };
+    let console = c.arc();
+    // Up to SCAN_BUDGET records decoded (and products rendered): off the async threads.
+    let scanned = tokio::task::spawn_blocking(move || scan_persons(&console, &scan))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r);
+    let Scanned {
+        rows,
+        scanned,
+        last,
+        exhausted,
+    } = match scanned {
+        Ok(x) => x,
+        Err(e) => {
+            return problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Some(s),
+                "Test persons",
+                &format!("The registry could not be read: {e}"),
             );
-            rows.push(vec![
-                format!(
-                    "<a href=\"{}\" class=\"person-link\">{}</a>",
-                    esc(&link),
-                    esc(p.hetu.as_str())
-                ),
-                esc(&format!("{}, {}", p.last_name, p.first_names)),
-                esc(&p.birth_date().to_string()),
-                tags(c, &p, today),
-            ]);
         }
-        if rows.len() == PAGE || scanned == SCAN_BUDGET {
-            exhausted = false;
-            break;
-        }
-    }
+    };
     let mut body = form;
     if rows.is_empty() {
         body.push_str("<p id=\"no-results\">No test person here matches.</p>");
@@ -316,6 +289,95 @@ pub async fn persons(c: &Console, req: &Req, s: &Session) -> Reply {
     note.push_str("</p>");
     body.push_str(&note);
     Reply::page("Test persons", s, &body)
+}
+
+/// What a catalogue page asks for.
+struct Scan {
+    case: String,
+    sign: Option<char>,
+    source: String,
+    product: Option<Arc<Product>>,
+    org: Option<Arc<Organisation>>,
+    user: String,
+    after: String,
+    today: jiff::civil::Date,
+}
+
+/// A page's rows, how many persons were examined, the last one's key, and whether the
+/// store ended before the page filled.
+struct Scanned {
+    rows: Vec<Vec<String>>,
+    scanned: usize,
+    last: Option<String>,
+    exhausted: bool,
+}
+
+/// Reads persons in key order after the cursor until a page is full or the budget spent.
+fn scan_persons(c: &Console, f: &Scan) -> Result<Scanned, String> {
+    let Scan {
+        case,
+        sign,
+        source,
+        product,
+        org,
+        user,
+        after,
+        today,
+    } = f;
+    let today = *today;
+    // The scan: key order from the cursor, cheap tests first, a product rendered only for
+    // persons that passed the rest.
+    let mut rows = Vec::new();
+    let mut scanned = 0;
+    let mut last: Option<String> = None;
+    let mut exhausted = true;
+    for p in c
+        .app
+        .registry
+        .persons_after((!after.is_empty()).then_some(after.as_str()))
+    {
+        let p = p.map_err(|e| e.to_string())?;
+        scanned += 1;
+        last = Some(p.hetu.to_string());
+        let keep = (case.is_empty() || is_case(case, &p, today))
+            && sign.is_none_or(|ch| p.hetu.century_sign() == ch)
+            && match source.as_str() {
+                "fixture" => c.is_fixture(p.hetu.as_str()),
+                "generated" => !c.is_fixture(p.hetu.as_str()),
+                _ => true,
+            }
+            && match (product, org) {
+                (Some(prod), Some(o)) => preview(c, o, user, prod, p.hetu.as_str())
+                    .is_ok_and(|v| v.groups.iter().any(|g| !IDENTITY_GROUPS.contains(g))),
+                _ => true,
+            };
+        if keep {
+            let link = format!(
+                "/catalogue/persons/{}",
+                crate::admin::encode(p.hetu.as_str())
+            );
+            rows.push(vec![
+                format!(
+                    "<a href=\"{}\" class=\"person-link\">{}</a>",
+                    esc(&link),
+                    esc(p.hetu.as_str())
+                ),
+                esc(&format!("{}, {}", p.last_name, p.first_names)),
+                esc(&p.birth_date().to_string()),
+                tags(c, &p, today),
+            ]);
+        }
+        if rows.len() == PAGE || scanned == SCAN_BUDGET {
+            exhausted = false;
+            break;
+        }
+    }
+    Ok(Scanned {
+        rows,
+        scanned,
+        last,
+        exhausted,
+    })
 }
 
 /// `GET /catalogue/persons/HETU`: the person and what each of the reader's products answers.

@@ -61,6 +61,8 @@ pub enum ConsoleError {
 /// The console's own state beside the shared [`App`].
 pub struct Console {
     pub app: Arc<App>,
+    /// This console, for work handed to the blocking pool.
+    me: std::sync::Weak<Console>,
     sessions: session::Sessions,
     live: live::History,
     /// The TLS configuration and the settings it was built from (rebuilt after a reload).
@@ -174,7 +176,8 @@ pub async fn run(
         }
     };
     let tls = build_tls(&settings)?;
-    let console = Arc::new(Console {
+    let console = Arc::new_cyclic(|me| Console {
+        me: me.clone(),
         sessions: Default::default(),
         live: live::History::default(),
         tls: Mutex::new((settings.clone(), tls)),
@@ -418,6 +421,13 @@ impl Console {
             .iter()
             .find(|o| o.id == id)
             .cloned()
+    }
+
+    /// This console as an owned handle (it lives while it serves).
+    pub fn arc(&self) -> Arc<Console> {
+        self.me
+            .upgrade()
+            .expect("the console outlives its requests")
     }
 
     pub fn is_fixture(&self, hetu: &str) -> bool {
