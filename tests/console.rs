@@ -716,6 +716,30 @@ async fn the_catalogue_pages_by_cursor_filters_edge_cases_and_previews_products(
     for part in p.body.split("class=\"person-link\">").skip(1) {
         assert_eq!(part.as_bytes()[6], b'A', "{part}");
     }
+    // Fixtures only: exactly the fixtures' codes, in key order.
+    let fixtures: Vec<String> = {
+        let mut f: Vec<String> = vtj_emulator::registry::fixtures::Fixtures::builtin()
+            .unwrap()
+            .persons
+            .iter()
+            .map(|p| p.hetu.to_string())
+            .collect();
+        f.sort();
+        f
+    };
+    let p = b
+        .get(&format!(
+            "/catalogue?{}",
+            q(&csrf, &[("source", "fixture")])
+        ))
+        .await;
+    let listed: Vec<String> = p
+        .body
+        .split("class=\"person-link\">")
+        .skip(1)
+        .map(|s| s[..s.find('<').unwrap()].to_string())
+        .collect();
+    assert_eq!(listed, fixtures[..25], "{}", p.body);
     // By product: persons whose PERUSSANOMA 3 answer carries more than the name.
     let p = b
         .get(&format!(

@@ -15,7 +15,7 @@ pub mod live;
 pub mod session;
 pub mod trail;
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -68,7 +68,7 @@ pub struct Console {
     /// The TLS configuration and the settings it was built from (rebuilt after a reload).
     tls: Mutex<(Arc<Settings>, Arc<rustls::ServerConfig>)>,
     /// The fixture persons' identity codes (the catalogue tells them from generated ones).
-    fixtures: HashSet<String>,
+    fixtures: BTreeSet<String>,
     counter: AtomicU64,
 }
 
@@ -432,6 +432,16 @@ impl Console {
 
     pub fn is_fixture(&self, hetu: &str) -> bool {
         self.fixtures.contains(hetu)
+    }
+
+    /// The fixture persons' identity codes after `after` (all when empty), in key order.
+    pub fn fixtures_after<'a>(&'a self, after: &'a str) -> impl Iterator<Item = &'a String> + 'a {
+        use std::ops::Bound;
+        let from = match after {
+            "" => Bound::Unbounded,
+            a => Bound::Excluded(a),
+        };
+        self.fixtures.range::<str, _>((from, Bound::Unbounded))
     }
 
     /// [`Console::recorded`] with the record as the admin API would write it.
