@@ -276,6 +276,15 @@ async fn sign_in_sets_strict_cookies_and_refuses_wrong_passwords_and_forged_form
     assert!(p.body.contains("CSRF token missing or wrong"), "{}", p.body);
     assert!(!b.cookies.contains_key("vtj_console"));
 
+    let huge = "x".repeat(20_000);
+    let p = b.post("/login", &[("user", &huge)]).await;
+    assert_eq!(p.status, 413);
+    assert!(
+        p.body.contains("A console form is at most 16384 bytes."),
+        "{}",
+        p.body
+    );
+
     let p = b.sign_in("auditor", "wrong").await;
     assert_eq!(p.status, 401);
     assert!(p.body.contains("Wrong user id or password."), "{}", p.body);

@@ -191,9 +191,14 @@ pub async fn run(
     });
     live::start_sampling(Arc::downgrade(&console));
     let limits = settings.limits;
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
+        let permit = tokio::select! {
+            _ = &mut shutdown => break,
+            p = slots.clone().acquire_owned() => p.expect("the semaphore is never closed"),
+        };
         let (stream, remote) = tokio::select! {
             _ = &mut shutdown => break,
             r = listener.accept() => match r {
@@ -216,6 +221,7 @@ pub async fn run(
         let console = console.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
+            let _permit = permit;
             let tls = match tokio::time::timeout(limits.handshake_timeout, acceptor.accept(stream))
                 .await
             {
@@ -292,9 +298,18 @@ impl Console {
             .map(str::to_string);
         let form = if method == Method::POST {
             let body = Limited::new(req.into_body(), MAX_FORM_BYTES);
-            match body.collect().await {
-                Ok(b) => crate::admin::query_pairs(&String::from_utf8_lossy(&b.to_bytes())),
+            let limit = self.app.settings().limits.body_timeout;
+            match tokio::time::timeout(limit, body.collect()).await {
+                Ok(Ok(b)) => crate::admin::query_pairs(&String::from_utf8_lossy(&b.to_bytes())),
                 Err(_) => {
+                    return respond(problem(
+                        StatusCode::REQUEST_TIMEOUT,
+                        None,
+                        "Form too slow",
+                        "The form did not arrive in time.",
+                    ));
+                }
+                Ok(Err(_)) => {
                     return respond(problem(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         None,
