@@ -248,6 +248,16 @@ impl<'a> Session<'a> {
         std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
     }
 
+    async fn save_pdf(&self, name: &str) {
+        use base64::Engine as _;
+        let v = self.cmd("POST", "/print", Some(json!({}))).await;
+        let pdf = base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap())
+            .unwrap();
+        assert!(pdf.starts_with(b"%PDF"), "not a PDF");
+        std::fs::write(self.shots.join(format!("{name}.pdf")), pdf).unwrap();
+    }
+
     async fn sign_in(&self, user: &str, password: &str) {
         self.go("/login").await;
         self.type_into("#f-user", user).await;
@@ -314,6 +324,8 @@ async fn the_console_works_in_a_real_browser() {
         "{report}"
     );
     b.screenshot("subject-report").await;
+    // Printable: the browser's own print to PDF (the print style sheet drops navigation).
+    b.save_pdf("subject-report").await;
     b.go("/trail/verify").await;
     b.text_with("#verify-state", "OK:").await;
     b.sign_out().await;
