@@ -890,3 +890,51 @@ async fn the_live_view_counts_each_organisations_queries_from_the_metrics() {
     assert_eq!(orgs, ["other"], "{mine}");
     c.stop().await;
 }
+
+#[tokio::test]
+async fn the_trail_pages_fifty_records_at_a_time() {
+    let c = Consoled::start(|_| {}).await;
+    for i in 0..51 {
+        c.query("demo", "demo", &format!("clerk-{i:02}"), PERSON)
+            .await;
+    }
+    let mut b = c.browser(None);
+    b.sign_in("auditor", "auditor").await;
+    let csrf = b.csrf().await;
+    let first = b
+        .get(&format!("/trail?{}", q(&csrf, &[("operation", OP)])))
+        .await;
+    assert!(
+        first
+            .body
+            .contains("Records 1–50 (oldest first), more follow."),
+        "{}",
+        first.body
+    );
+    assert!(first.body.contains("clerk-49") && !first.body.contains("clerk-50"));
+    let next = first
+        .body
+        .split("<a href=\"")
+        .find_map(|s| s.strip_suffix("\" id=\"next\">next →</a></p></main></body></html>\n"))
+        .expect("a next link")
+        .replace("&amp;", "&");
+    let second = b.get(&next).await;
+    assert!(
+        second.body.contains("Records 51–51 (oldest first)."),
+        "{}",
+        second.body
+    );
+    assert!(second.body.contains("clerk-50") && !second.body.contains("clerk-49"));
+    assert!(second.body.contains("id=\"prev\""));
+    assert!(!second.body.contains("id=\"next\""));
+    let p = b
+        .get(&format!("/trail?{}", q(&csrf, &[("page", "201")])))
+        .await;
+    assert_eq!(p.status, 400);
+    assert!(
+        p.body.contains("is not a page number from 1 to 200"),
+        "{}",
+        p.body
+    );
+    c.stop().await;
+}

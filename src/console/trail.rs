@@ -19,8 +19,9 @@ use super::{Console, Reply, Req, problem};
 
 /// Records a page.
 pub const PAGE: usize = 50;
-/// The deepest page (a page is read by skipping the ones before it).
-pub const MAX_PAGE: usize = 1000;
+/// The deepest page: a page is read by skipping the ones before it, so page N holds N×PAGE
+/// records in memory for a moment; deeper than this, narrow the filters.
+pub const MAX_PAGE: usize = 200;
 
 /// The search form's fields: (filter field, label, hint).
 const FORM: &[(&str, &str, &str)] = &[
