@@ -125,6 +125,14 @@ impl Page {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The target of the page's "next" link, if it has one.
+    pub fn next(&self) -> Option<String> {
+        self.body
+            .split("<a href=\"")
+            .find_map(|s| s.strip_suffix("\" id=\"next\">next →</a></p></main></body></html>\n"))
+            .map(|link| link.replace("&amp;", "&"))
+    }
+
     /// The value of the first `name="csrf"` field.
     pub fn csrf(&self) -> String {
         let at = self
@@ -687,12 +695,8 @@ async fn the_catalogue_pages_by_cursor_filters_edge_cases_and_previews_products(
         for part in p.body.split("class=\"person-link\">").skip(1) {
             seen.push(part[..part.find('<').unwrap()].to_string());
         }
-        match p
-            .body
-            .split("<a href=\"")
-            .find_map(|s| s.strip_suffix("\" id=\"next\">next →</a></p></main></body></html>\n"))
-        {
-            Some(next) => path = next.replace("&amp;", "&"),
+        match p.next() {
+            Some(next) => path = next,
             None => break,
         }
     }
@@ -912,12 +916,7 @@ async fn the_trail_pages_fifty_records_at_a_time() {
         first.body
     );
     assert!(first.body.contains("clerk-49") && !first.body.contains("clerk-50"));
-    let next = first
-        .body
-        .split("<a href=\"")
-        .find_map(|s| s.strip_suffix("\" id=\"next\">next →</a></p></main></body></html>\n"))
-        .expect("a next link")
-        .replace("&amp;", "&");
+    let next = first.next().expect("a next link");
     let second = b.get(&next).await;
     assert!(
         second.body.contains("Records 51–51 (oldest first)."),
