@@ -309,6 +309,15 @@ async fn the_console_works_in_a_real_browser() {
         .script("return document.querySelectorAll('main script, td script').length")
         .await;
     assert_eq!(scripts, 0);
+    // … and in a search field: it comes back as the field's value and finds the record.
+    b.type_into("#f-loppukayttaja", EVIL).await;
+    b.click("#search-submit").await;
+    b.text_with(".count", "Records 1–1").await;
+    let echoed = b
+        .script("return [document.getElementById('f-loppukayttaja').value, document.querySelectorAll('main script').length]")
+        .await;
+    assert_eq!(echoed, json!([EVIL, 0]));
+    b.go("/trail").await;
 
     // A record in full, then its subject's report.
     b.click("#results .record-link").await;
