@@ -211,36 +211,78 @@ fn run(
     }
 }
 
-/// The audit record of one admin request.
-fn record(caller: &Caller, auditor: Option<&str>, o: &Outcome) -> AuditRecord {
+/// Who read the trail, as the read's audit record names them (admin API or console).
+pub struct Reader<'a> {
+    pub request_id: &'a str,
+    /// The reader's organisation (an organisation's user, or a certificate it claims).
+    pub organisation: Option<&'a str>,
+    /// The client certificate, if the reader presented one (empty strings otherwise).
+    pub cert_sha256: String,
+    pub cert_subject: String,
+    /// `admin` or `console`.
+    pub interface: &'static str,
+    /// The auditor's id or the service user's `Kayttajatunnus`.
+    pub user: Option<&'a str>,
+    pub received: std::time::Instant,
+}
+
+/// The audit record of one read of the trail: `operation` (`audit.search`, …), the HTTP
+/// status answered, the digest of the body sent and the filters used (JSON).
+pub fn read_record(
+    reader: &Reader<'_>,
+    operation: &str,
+    status: u16,
+    body: &[u8],
+    filters: Option<String>,
+) -> AuditRecord {
     AuditRecord {
         seq: 0,
         time: jiff::Timestamp::now().to_string(),
-        request_id: caller.request_id.clone(),
-        organisation: caller.organisation.as_ref().map(|x| x.id.clone()),
-        cert_sha256: caller.peer.fingerprint_hex(),
-        cert_subject: caller.peer.subject.clone(),
-        interface: "admin".into(),
+        request_id: reader.request_id.to_string(),
+        organisation: reader.organisation.map(str::to_string),
+        cert_sha256: reader.cert_sha256.clone(),
+        cert_subject: reader.cert_subject.clone(),
+        interface: reader.interface.into(),
         xroad_client: None,
         xroad_user_id: None,
-        operation: o.operation.into(),
-        kayttajatunnus: auditor.map(str::to_string),
+        operation: operation.into(),
+        kayttajatunnus: reader.user.map(str::to_string),
         loppukayttaja: None,
         product: None,
         // The subject an auditor looked for stays in `filters`: subject searches and
         // reports list the queries of the population data, not auditors' reads.
         search_key: None,
         disclosed: Vec::new(),
-        return_code: o.status.as_u16().to_string(),
+        return_code: status.to_string(),
         groups: Vec::new(),
         non_disclosure_applied: false,
         refused_because: None,
         fault_injected: None,
-        duration_us: caller.received.elapsed().as_micros() as u64,
+        duration_us: reader.received.elapsed().as_micros() as u64,
         prev_sha256: String::new(),
-        response_sha256: crate::audit::digest_hex(o.body.as_bytes()),
-        filters: o.filters.clone(),
+        response_sha256: crate::audit::digest_hex(body),
+        filters,
     }
+}
+
+/// The audit record of one admin request.
+fn record(caller: &Caller, auditor: Option<&str>, o: &Outcome) -> AuditRecord {
+    let reader = Reader {
+        request_id: &caller.request_id,
+        organisation: caller.organisation.as_ref().map(|x| x.id.as_str()),
+        cert_sha256: caller.peer.fingerprint_hex(),
+        cert_subject: caller.peer.subject.clone(),
+        interface: "admin",
+        user: auditor,
+        received: caller.received,
+    };
+    read_record(
+        &reader,
+        o.operation,
+        o.status.as_u16(),
+        o.body.as_bytes(),
+        o.filters.clone(),
+    )
 }
 
 fn take(pairs: &mut Vec<(String, String)>, name: &str) -> Option<String> {

@@ -124,6 +124,9 @@ impl App {
         if new.monitor_listen != old.monitor_listen {
             notes.push("server.monitor_listen needs a restart".into());
         }
+        if new.console.as_ref().map(|c| c.listen) != old.console.as_ref().map(|c| c.listen) {
+            notes.push("console.listen and console.enabled need a restart".into());
+        }
         if format!("{:?}", new.fixtures) != format!("{:?}", old.fixtures) {
             notes.push("fixtures need a restart".into());
         }
@@ -131,6 +134,12 @@ impl App {
         new.data_dir = old.data_dir.clone();
         new.monitor_listen = old.monitor_listen;
         new.monitor_required = old.monitor_required;
+        if let (Some(n), Some(o)) = (&mut new.console, &old.console) {
+            n.listen = o.listen;
+            n.required = o.required;
+        } else {
+            new.console = old.console.clone();
+        }
         new.fixtures = old.fixtures.clone();
         new.limits = old.limits;
         let live = Live::build(new)?;

@@ -313,6 +313,24 @@ fn serve(settings: Settings, config: Option<PathBuf>, log_format: LogFormat) -> 
                 Err(e) => return Err(e).with_context(|| format!("cannot listen on {m} (monitor)")),
             }
         }
+        if let Some(c) = app.settings().console.clone() {
+            match tokio::net::TcpListener::bind(c.listen).await {
+                Ok(console) => {
+                    let at = console.local_addr()?;
+                    say!("  console: https://{at}/ (auditors and organisations' users; docs/console.md)");
+                    let (app, stop) = (app.clone(), stopped(stop_rx.clone()));
+                    tokio::spawn(async move {
+                        if let Err(e) = crate::console::run(console, app, stop).await {
+                            tracing::error!(error = %e, "the console stopped");
+                        }
+                    });
+                }
+                Err(e) if !c.required => {
+                    tracing::warn!(address = %c.listen, error = %e, "the default console address is taken: running without the console (set console.listen)");
+                }
+                Err(e) => return Err(e).with_context(|| format!("cannot listen on {} (console)", c.listen)),
+            }
+        }
         crate::server::run(listener, app.clone(), stopped(stop_rx)).await?;
         // Close the audit writer: the final checkpoint is signed before the process exits.
         app.audit.close().await;

@@ -59,6 +59,7 @@
 //! Floor 10:
 //! - [`cli_audit`]: the `audit` subcommands' options, output and exit codes.
 //! - [`loadtest`]: the load harness: mutual-TLS person queries, HDR latency, return codes.
+//! - [`console`]: the web console (`[console]`): trail, catalogue, live view; reads audited.
 //!
 //! Floor 11, the top:
 //! - [`cli`]: the command line (`serve`, `audit`, `config`, `products`, `population`, …).
@@ -77,6 +78,7 @@ pub mod cli_population;
 pub mod clock;
 pub mod codes;
 pub mod config;
+pub mod console;
 pub mod faults;
 pub mod hakuxml;
 pub mod ids;

@@ -39,7 +39,7 @@ pub fn handshake_reason(e: &std::io::Error) -> &'static str {
 }
 
 /// Upper bounds (seconds) of the latency histogram buckets.
-const BUCKETS: [f64; 12] = [
+pub const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
 
@@ -74,6 +74,18 @@ pub struct Metrics {
     reloads: Mutex<BTreeMap<&'static str, u64>>,
     queries: Mutex<BTreeMap<QueryKey, u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
+    /// The same latencies by organisation (the console's live view reads them).
+    org_latency: Mutex<BTreeMap<String, Histogram>>,
+}
+
+/// The query counters at one moment, by organisation: what the console's live view
+/// differences over time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    /// (organisation, return code) → queries so far.
+    pub queries: BTreeMap<(String, String), u64>,
+    /// organisation → cumulative bucket counts (as [`BUCKETS`]) and the total count.
+    pub latency: BTreeMap<String, ([u64; BUCKETS.len()], u64)>,
 }
 
 impl Metrics {
@@ -165,6 +177,24 @@ impl Metrics {
             .entry(operation.to_string())
             .or_default()
             .observe(seconds);
+        self.org_latency
+            .lock()
+            .expect("not poisoned")
+            .entry(organisation.to_string())
+            .or_default()
+            .observe(seconds);
+    }
+
+    /// The query counters now, by organisation and return code.
+    pub fn snapshot(&self) -> Snapshot {
+        let mut s = Snapshot::default();
+        for ((_, _, org, code), n) in self.queries.lock().expect("not poisoned").iter() {
+            *s.queries.entry((org.clone(), code.clone())).or_default() += n;
+        }
+        for (org, h) in self.org_latency.lock().expect("not poisoned").iter() {
+            s.latency.insert(org.clone(), (h.counts, h.count));
+        }
+        s
     }
 
     /// Queries counted with this return code, over every other label.
@@ -203,27 +233,27 @@ impl Metrics {
         );
         let _ = writeln!(out, "# TYPE vtj_query_duration_seconds histogram");
         for (op, h) in self.latency.lock().expect("not poisoned").iter() {
-            let op = label(op);
-            for (b, n) in BUCKETS.iter().zip(h.counts) {
-                let _ = writeln!(
-                    out,
-                    "vtj_query_duration_seconds_bucket{{operation=\"{op}\",le=\"{b}\"}} {n}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "vtj_query_duration_seconds_bucket{{operation=\"{op}\",le=\"+Inf\"}} {}",
-                h.count
+            histogram(
+                &mut out,
+                "vtj_query_duration_seconds",
+                &format!("operation=\"{}\"", label(op)),
+                h,
             );
-            let _ = writeln!(
-                out,
-                "vtj_query_duration_seconds_sum{{operation=\"{op}\"}} {}",
-                h.sum
-            );
-            let _ = writeln!(
-                out,
-                "vtj_query_duration_seconds_count{{operation=\"{op}\"}} {}",
-                h.count
+        }
+        let _ = writeln!(
+            out,
+            "# HELP vtj_organisation_query_duration_seconds Time from request received to answer ready, by organisation."
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE vtj_organisation_query_duration_seconds histogram"
+        );
+        for (org, h) in self.org_latency.lock().expect("not poisoned").iter() {
+            histogram(
+                &mut out,
+                "vtj_organisation_query_duration_seconds",
+                &format!("organisation=\"{}\"", label(org)),
+                h,
             );
         }
         let _ = writeln!(
@@ -256,6 +286,17 @@ impl Metrics {
         }
         out
     }
+}
+
+/// Writes one histogram's bucket, sum and count lines under `labels`.
+fn histogram(out: &mut String, name: &str, labels: &str, h: &Histogram) {
+    use std::fmt::Write as _;
+    for (b, n) in BUCKETS.iter().zip(h.counts) {
+        let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{b}\"}} {n}");
+    }
+    let _ = writeln!(out, "{name}_bucket{{{labels},le=\"+Inf\"}} {}", h.count);
+    let _ = writeln!(out, "{name}_sum{{{labels}}} {}", h.sum);
+    let _ = writeln!(out, "{name}_count{{{labels}}} {}", h.count);
 }
 
 /// Escapes a label value (backslash, quote, newline).
@@ -293,6 +334,10 @@ mod tests {
         assert!(text.contains(r#"vtj_query_duration_seconds_bucket{operation="TeeHenkilonTunnusKysely",le="+Inf"} 2"#), "{text}");
         assert!(text.contains(r#"vtj_tls_handshake_failures_total{reason="expired"} 1"#));
         assert!(text.contains("vtj_registry_persons 3"));
+        assert!(text.contains(r#"vtj_organisation_query_duration_seconds_bucket{organisation="de\"mo",le="0.005"} 1"#), "{text}");
+        let snap = m.snapshot();
+        assert_eq!(snap.queries[&("de\"mo".to_string(), "0000".to_string())], 2);
+        assert_eq!(snap.latency["de\"mo"].1, 2);
         assert_eq!(m.queries_with_code("0000"), 2);
     }
 }

@@ -93,12 +93,37 @@ pub fn server_config(
     key_pem: &str,
     crl_pems: &[String],
 ) -> Result<ServerConfig, TlsError> {
+    build_server_config(ca_pem, cert_pem, key_pem, crl_pems, false)
+}
+
+/// The web console's server configuration: the same server certificate, a client
+/// certificate of the CA asked for and verified when the browser offers one, never required.
+pub fn console_server_config(
+    ca_pem: &str,
+    cert_pem: &str,
+    key_pem: &str,
+    crl_pems: &[String],
+) -> Result<ServerConfig, TlsError> {
+    build_server_config(ca_pem, cert_pem, key_pem, crl_pems, true)
+}
+
+fn build_server_config(
+    ca_pem: &str,
+    cert_pem: &str,
+    key_pem: &str,
+    crl_pems: &[String],
+    certificate_optional: bool,
+) -> Result<ServerConfig, TlsError> {
     let provider = provider();
-    let verifier =
+    let mut verifier =
         WebPkiClientVerifier::builder_with_provider(Arc::new(roots(ca_pem)?), provider.clone())
-            .with_crls(crls(crl_pems)?)
-            .build()
-            .map_err(|e| TlsError::Verifier(e.to_string()))?;
+            .with_crls(crls(crl_pems)?);
+    if certificate_optional {
+        verifier = verifier.allow_unauthenticated();
+    }
+    let verifier = verifier
+        .build()
+        .map_err(|e| TlsError::Verifier(e.to_string()))?;
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(VERSIONS)?
         .with_client_cert_verifier(verifier)

@@ -5,6 +5,8 @@ mod audit_admin;
 mod audit_crash;
 mod buildings;
 mod certificates;
+mod console;
+mod console_browser;
 mod deploy;
 mod extraction;
 mod faults;

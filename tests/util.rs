@@ -101,6 +101,16 @@ pub fn client_identity(name: &str) -> (String, String) {
     )
 }
 
+/// A TLS client configuration trusting the test CA, presenting `certs/clients/<identity>`.
+pub fn client_tls(identity: Option<&str>) -> Arc<rustls::ClientConfig> {
+    let ca = read("certs/ca.pem");
+    let id = identity.map(client_identity);
+    let config =
+        vtj_emulator::tls::client_config(&ca, id.as_ref().map(|(c, k)| (c.as_str(), k.as_str())))
+            .unwrap();
+    Arc::new(config)
+}
+
 pub struct TestServer {
     pub addr: SocketAddr,
     pub app: Arc<App>,
@@ -191,16 +201,9 @@ pub struct Client {
 impl Client {
     /// `identity`: a client certificate name under certs/clients/, or None for no certificate.
     pub fn new(addr: SocketAddr, identity: Option<&str>) -> Client {
-        let ca = read("certs/ca.pem");
-        let id = identity.map(client_identity);
-        let config = vtj_emulator::tls::client_config(
-            &ca,
-            id.as_ref().map(|(c, k)| (c.as_str(), k.as_str())),
-        )
-        .unwrap();
         Client {
             addr,
-            config: Arc::new(config),
+            config: client_tls(identity),
         }
     }
 

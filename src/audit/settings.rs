@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::access::CertMatcher;
+use crate::access::{CertMatcher, PasswordCheck};
 use crate::tls::PeerIdentity;
 
 use super::checkpoint::{Signer, SignerError};
@@ -70,11 +70,14 @@ pub fn parse_retention(text: &str) -> Result<jiff::Span, String> {
     Ok(span)
 }
 
-/// Someone who may read the audit trail through the admin API.
+/// Someone who may read the audit trail through the admin API (by certificate) and the
+/// web console (by certificate or password).
 #[derive(Debug, Clone)]
 pub struct Auditor {
     pub id: String,
     pub certificates: Vec<CertMatcher>,
+    /// The console sign-in password, if one is configured.
+    pub password: Option<PasswordCheck>,
 }
 
 impl Auditor {

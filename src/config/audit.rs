@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::source::{ConfigError, RawCertMatcher, line_of, parse_fingerprint};
-use crate::access::CertMatcher;
+use crate::access::{CertMatcher, PasswordCheck};
 use crate::audit::{AuditSettings, Auditor};
 
 /// `[audit]`: the trail's signing key, checkpoints and retention.
@@ -30,6 +30,10 @@ pub struct RawAuditor {
     pub id: String,
     #[serde(default)]
     pub certificates: Vec<RawCertMatcher>,
+    /// argon2id PHC string: lets the auditor sign in to the web console with a password.
+    pub password_hash: Option<String>,
+    /// Refused: plaintext passwords are not accepted (the field exists to say so clearly).
+    pub password: Option<String>,
 }
 
 /// Checks `[audit]`.
@@ -95,9 +99,20 @@ pub fn auditors(
         if out.iter().any(|x| x.id == a.id) {
             return Err(bad("the id is used twice".into()));
         }
-        if a.certificates.is_empty() {
-            return Err(bad("an auditor needs at least one certificate".into()));
+        if a.password.is_some() {
+            return Err(bad(
+                "plaintext passwords are not accepted; hash the password with `vtj-emulator config hash-password` and set password_hash".into(),
+            ));
         }
+        if a.certificates.is_empty() && a.password_hash.is_none() {
+            return Err(bad(
+                "an auditor needs at least one certificate or a password_hash".into(),
+            ));
+        }
+        let password = match &a.password_hash {
+            Some(phc) => Some(PasswordCheck::from_phc(phc).map_err(|e| bad(e.to_string()))?),
+            None => None,
+        };
         let mut certificates = Vec::new();
         for c in &a.certificates {
             certificates.push(match (&c.sha256, &c.subject_organisation) {
@@ -113,6 +128,7 @@ pub fn auditors(
         out.push(Auditor {
             id: a.id.clone(),
             certificates,
+            password,
         });
     }
     Ok(out)

@@ -7,6 +7,7 @@
 //! [`faults`]; [`source`] is what they share.
 
 pub mod audit;
+pub mod console;
 pub mod faults;
 pub mod organisations;
 pub mod products;
@@ -22,6 +23,7 @@ use crate::access::Access;
 use crate::audit::{AuditSettings, Auditor};
 use crate::products::Products;
 pub use audit::{RawAudit, RawAuditor};
+pub use console::{ConsoleSettings, RawConsole};
 pub use organisations::{
     DEFAULT_EXTRACTION_MAX, RawAccess, RawEndUserCertificates, RawOrganisation, RawPermit,
     RawQuota, RawUser,
@@ -69,6 +71,9 @@ pub struct RawConfig {
     /// Administrator-defined building products (see docs/buildings.md).
     #[serde(default)]
     pub building_product: Vec<crate::products::estate::RawBuildingProduct>,
+    /// The web console (docs/console.md).
+    #[serde(default)]
+    pub console: RawConsole,
 }
 
 /// `[registry]`: the register's own settings.
@@ -107,6 +112,8 @@ pub struct Settings {
     pub auditors: Vec<Auditor>,
     /// Building products, built-in and configured (docs/buildings.md).
     pub building_products: crate::products::estate::EstateProducts,
+    /// The web console's listener and sessions; `None` when `[console] enabled = false`.
+    pub console: Option<ConsoleSettings>,
 }
 
 impl Settings {
@@ -155,6 +162,7 @@ impl Settings {
 
         let audit = audit::audit_settings(&raw.audit, file, &resolve)?;
         let auditors = audit::auditors(&raw.auditor, text, file)?;
+        let console = console::console_settings(&raw.console, file)?;
 
         let registry_today = match &raw.registry.today {
             None => None,
@@ -192,6 +200,7 @@ impl Settings {
             audit,
             auditors,
             building_products,
+            console,
         })
     }
 }

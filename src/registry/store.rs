@@ -422,10 +422,27 @@ impl Registry {
 
     /// Streams every stored person in key order (nothing is held beyond one record).
     pub fn persons(&self) -> impl Iterator<Item = Result<Person, RegistryError>> + '_ {
-        self.persons.iter().map(|kv| {
-            let (k, v) = kv?;
-            decode(&k, &v)
-        })
+        self.persons_after(None)
+    }
+
+    /// Streams the stored persons in key order from just after the key `after` (from the
+    /// first when `None`): a page of the console's catalogue continues where the last one
+    /// ended, holding one record at a time.
+    pub fn persons_after(
+        &self,
+        after: Option<&str>,
+    ) -> impl Iterator<Item = Result<Person, RegistryError>> + '_ {
+        use std::ops::Bound;
+        let from = match after {
+            Some(k) => Bound::Excluded(k.as_bytes().to_vec()),
+            None => Bound::Unbounded,
+        };
+        self.persons
+            .range::<Vec<u8>, _>((from, Bound::Unbounded))
+            .map(|kv| {
+                let (k, v) = kv?;
+                decode(&k, &v)
+            })
     }
 
     /// The first stored active identity code at or after `key` in key order (for sampling
