@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use vtj_emulator::audit::{AuditLog, AuditRecord, AuditSettings, Filter, Trees, search};
+use vtj_emulator::audit::{AuditBackend, AuditLog, AuditRecord, AuditSettings, Filter, search};
 
 const APPENDERS: u64 = 256;
 const SUBJECTS: u64 = 100_000;
@@ -78,13 +78,13 @@ fn record(i: u64, start: jiff::Timestamp) -> AuditRecord {
 
 /// Runs `count` searches, the k-th with `filter(k)`, and prints their median and p99 time
 /// and the mean number of records an answer held.
-fn searches(trees: &Trees, label: &str, count: u64, filter: impl Fn(u64) -> Filter) {
+fn searches(store: &dyn AuditBackend, label: &str, count: u64, filter: impl Fn(u64) -> Filter) {
     let mut lat = Vec::new();
     let mut found = 0usize;
     for k in 0..count {
         let f = filter(k);
         let t = Instant::now();
-        found += search::search(trees, &f).unwrap().len();
+        found += search::search(store, &f).unwrap().len();
         lat.push(t.elapsed());
     }
     let (m, p99) = median(lat);
@@ -194,18 +194,19 @@ fn main() {
     rt.block_on(log.close());
 
     // --- search ---
-    let trees = Trees::open(&db).unwrap();
-    searches(&trees, "search by subject", 200, |k| Filter {
+    let store = log.store();
+    let trees = &*store;
+    searches(trees, "search by subject", 200, |k| Filter {
         subject: Some(subject((k * 7919) % SUBJECTS)),
         ..Filter::default()
     });
-    searches(&trees, "search by end user (first 100)", 50, |k| Filter {
+    searches(trees, "search by end user (first 100)", 50, |k| Filter {
         loppukayttaja: Some(format!("enduser{}", (k * 131) % END_USERS)),
         limit: Some(100),
         ..Filter::default()
     });
     let span_secs = n as i64 * STEP_SECS;
-    searches(&trees, "search by time range (10 minutes)", 100, |k| {
+    searches(trees, "search by time range (10 minutes)", 100, |k| {
         let from = start_time
             .checked_add(jiff::SignedDuration::from_secs(
                 (k as i64 * 104_729) % span_secs.max(1),

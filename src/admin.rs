@@ -11,7 +11,7 @@
 //! - `GET /admin/audit/verify` — the verification report, JSON
 //!
 //! FILTERS: `organisation kayttajatunnus loppukayttaja subject operation return_code from
-//! to limit`. Reads the store through `audit`; knows nothing of SOAP.
+//! to limit`. Reads the store through the audit log's `AuditBackend`; knows nothing of SOAP.
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
@@ -20,7 +20,7 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use crate::app::App;
 use crate::audit::format::{self, ExportFormat};
-use crate::audit::{AuditRecord, Filter, Trees, search, settings, verify};
+use crate::audit::{AuditBackend, AuditRecord, Filter, search, settings, verify};
 use crate::ops::Caller;
 
 pub const ADMIN_PREFIX: &str = "/admin/";
@@ -69,25 +69,19 @@ pub async fn handle(app: &App, caller: Caller, req: Request<Incoming>) -> Respon
             "audit.refused",
             "the audit API is read-only: use GET".into(),
         ),
-        Some(_) => match Trees::open(&app.db) {
-            Ok(trees) => {
-                let key = app.settings().audit.signer.public_key_hex();
-                tokio::task::spawn_blocking(move || answer(&trees, &key, &path, &query))
-                    .await
-                    .unwrap_or_else(|e| {
-                        Outcome::text(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "audit.error",
-                            e.to_string(),
-                        )
-                    })
-            }
-            Err(e) => Outcome::text(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "audit.error",
-                e.to_string(),
-            ),
-        },
+        Some(_) => {
+            let store = app.audit.store();
+            let key = app.settings().audit.signer.public_key_hex();
+            tokio::task::spawn_blocking(move || answer(&*store, &key, &path, &query))
+                .await
+                .unwrap_or_else(|e| {
+                    Outcome::text(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "audit.error",
+                        e.to_string(),
+                    )
+                })
+        }
     };
     let record = record(&caller, auditor.as_ref().map(|a| a.id.as_str()), &outcome);
     match app.audit.append(record).await {
@@ -103,7 +97,7 @@ pub async fn handle(app: &App, caller: Caller, req: Request<Incoming>) -> Respon
     }
 }
 
-fn answer(trees: &Trees, public_key: &str, path: &str, query: &str) -> Outcome {
+fn answer(store: &dyn AuditBackend, public_key: &str, path: &str, query: &str) -> Outcome {
     let Some(rest) = path.strip_prefix(AUDIT_PREFIX) else {
         return Outcome::text(
             StatusCode::NOT_FOUND,
@@ -142,7 +136,7 @@ fn answer(trees: &Trees, public_key: &str, path: &str, query: &str) -> Outcome {
         Ok(f) => f,
         Err(e) => return Outcome::text(StatusCode::BAD_REQUEST, operation, e.to_string()),
     };
-    let mut out = run(trees, public_key, operation, seq, &filter, format);
+    let mut out = run(store, public_key, operation, seq, &filter, format);
     out.operation = operation;
     out.filters = Some(match seq {
         Some(seq) => format!("{{\"seq\":{seq}}}"),
@@ -152,7 +146,7 @@ fn answer(trees: &Trees, public_key: &str, path: &str, query: &str) -> Outcome {
 }
 
 fn run(
-    trees: &Trees,
+    store: &dyn AuditBackend,
     public_key: &str,
     operation: &'static str,
     seq: Option<u64>,
@@ -170,7 +164,7 @@ fn run(
         filters: None,
     };
     match operation {
-        "audit.show" => match trees.get(seq.unwrap_or(0)) {
+        "audit.show" => match store.get(seq.unwrap_or(0)) {
             Ok(Some(r)) => ok(
                 "application/json",
                 serde_json::to_string(&r).expect("a record always serialises") + "\n",
@@ -182,7 +176,7 @@ fn run(
             ),
             Err(e) => failed(e),
         },
-        "audit.verify" => match verify::verify(trees, public_key) {
+        "audit.verify" => match verify::verify(store, public_key) {
             Ok(r) => ok(
                 "application/json",
                 serde_json::to_string(&r).expect("a report always serialises") + "\n",
@@ -195,7 +189,7 @@ fn run(
             "subject-report needs subject=IDENTIFIER".into(),
         ),
         _ => match search::search(
-            trees,
+            store,
             &if operation == "audit.search" {
                 filter.with_default_limit()
             } else {

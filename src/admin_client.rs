@@ -17,7 +17,7 @@ use crate::admin::encode;
 use crate::audit::format::ExportFormat;
 use crate::audit::retention::{self, PruneReport};
 use crate::audit::verify::{self, VerifyReport};
-use crate::audit::{AuditError, AuditLog, AuditRecord, Filter, Trees, search};
+use crate::audit::{AuditBackend, AuditError, AuditLog, AuditRecord, Filter, search};
 use crate::config::Settings;
 
 #[derive(Debug, thiserror::Error)]
@@ -139,7 +139,7 @@ impl Remote {
 
 /// The store opened by this process, with a writer to record the reads.
 pub struct Local {
-    trees: Trees,
+    store: Arc<dyn AuditBackend>,
     log: AuditLog,
     public_key: String,
 }
@@ -158,9 +158,10 @@ impl Local {
                 });
             }
         };
+        let log = AuditLog::open(&db, &settings.data_dir, &settings.audit)?;
         Ok(Some(Local {
-            trees: Trees::open(&db)?,
-            log: AuditLog::open(&db, &settings.data_dir, &settings.audit)?,
+            store: log.store(),
+            log,
             public_key: settings.audit.signer.public_key_hex(),
         }))
     }
@@ -207,20 +208,11 @@ impl Local {
 
     /// Every record (for `audit list`), recorded as an `audit.list` read.
     pub async fn list(&self) -> Result<Vec<AuditRecord>, ClientError> {
-        let trees = self.trees.clone();
-        let records = tokio::task::spawn_blocking(move || {
-            let mut out = Vec::new();
-            for kv in trees.records.iter() {
-                let (k, v) = kv.map_err(crate::audit::store::store)?;
-                out.push(crate::audit::store::parse(
-                    crate::audit::store::seq_of(&k),
-                    &v,
-                )?);
-            }
-            Ok::<_, AuditError>(out)
-        })
-        .await
-        .map_err(|e| AuditError::Store(e.to_string()))??;
+        let store = self.store.clone();
+        let records =
+            tokio::task::spawn_blocking(move || crate::audit::backend::all_records(&*store))
+                .await
+                .map_err(|e| AuditError::Store(e.to_string()))??;
         self.record("audit.list", "{}".into(), "200").await?;
         Ok(records)
     }
@@ -286,13 +278,13 @@ impl Backend {
                     .collect()
             }
             Backend::Local(l) => {
-                let trees = l.trees.clone();
+                let store = l.store.clone();
                 let f = if operation == "audit.search" {
                     filter.with_default_limit()
                 } else {
                     filter.clone()
                 };
-                let records = tokio::task::spawn_blocking(move || search::search(&trees, &f))
+                let records = tokio::task::spawn_blocking(move || search::search(&*store, &f))
                     .await
                     .map_err(|e| AuditError::Store(e.to_string()))??;
                 l.record(operation, filter_json(filter), "200").await?;
@@ -311,7 +303,7 @@ impl Backend {
                 Err(e) => Err(e),
             },
             Backend::Local(l) => {
-                let found = l.trees.get(seq)?;
+                let found = l.store.get(seq)?;
                 let outcome = if found.is_some() { "200" } else { "404" };
                 l.record("audit.show", format!("{{\"seq\":{seq}}}"), outcome)
                     .await?;
@@ -334,9 +326,9 @@ impl Backend {
                 .await
             }
             Backend::Local(l) => {
-                let trees = l.trees.clone();
+                let store = l.store.clone();
                 let f = filter.clone();
-                let records = tokio::task::spawn_blocking(move || search::search(&trees, &f))
+                let records = tokio::task::spawn_blocking(move || search::search(&*store, &f))
                     .await
                     .map_err(|e| AuditError::Store(e.to_string()))??;
                 l.record("audit.export", filter_json(filter), "200").await?;
@@ -353,9 +345,9 @@ impl Backend {
             }
             Backend::Local(l) => {
                 // Verify what is on disk before this command adds its own record.
-                let trees = l.trees.clone();
+                let store = l.store.clone();
                 let key = l.public_key.clone();
-                let report = tokio::task::spawn_blocking(move || verify::verify(&trees, &key))
+                let report = tokio::task::spawn_blocking(move || verify::verify(&*store, &key))
                     .await
                     .map_err(|e| AuditError::Store(e.to_string()))??;
                 l.record("audit.verify", "{}".into(), "200").await?;

@@ -168,9 +168,11 @@ async fn verify_names_the_edited_record_and_signed_checkpoints_catch_the_last_on
             .soso(OP, &query_as(&format!("u{n}"), "demo", "020501A999T"))
             .await;
     }
+    // The store's own trees, to tamper with; verify reads through the log's store.
     let trees = Trees::open(&server.app.db).unwrap();
+    let store = server.app.audit.store();
     let key = public_key();
-    let report = verify(&trees, &key).unwrap();
+    let report = verify(&*store, &key).unwrap();
     assert!(report.ok(), "{report}");
     assert_eq!(report.records, 6);
 
@@ -182,10 +184,10 @@ async fn verify_names_the_edited_record_and_signed_checkpoints_catch_the_last_on
         .replace("\"u2\"", "\"someone-else\"");
     assert_ne!(edited.as_bytes(), original.as_ref());
     trees.records.insert(k3, edited.as_bytes()).unwrap();
-    let report = verify(&trees, &key).unwrap();
+    let report = verify(&*store, &key).unwrap();
     assert_eq!(report.mismatch.as_ref().map(|m| m.seq), Some(3), "{report}");
     trees.records.insert(k3, original).unwrap();
-    assert!(verify(&trees, &key).unwrap().ok());
+    assert!(verify(&*store, &key).unwrap().ok());
 
     // The newest record has no successor: a signed checkpoint covers it.
     let cp = server.app.audit.checkpoint().await.unwrap().unwrap();
@@ -196,17 +198,17 @@ async fn verify_names_the_edited_record_and_signed_checkpoints_catch_the_last_on
         .unwrap()
         .replace("\"0000\"", "\"0001\"");
     trees.records.insert(k6, edited.as_bytes()).unwrap();
-    let report = verify(&trees, &key).unwrap();
+    let report = verify(&*store, &key).unwrap();
     assert_eq!(report.mismatch.as_ref().map(|m| m.seq), Some(6), "{report}");
     assert!(report.to_string().contains("checkpoint"), "{report}");
     trees.records.insert(k6, last).unwrap();
 
     // Removing a record is named too, and a key that did not sign fails the checkpoints.
     let removed = trees.records.remove(4u64.to_be_bytes()).unwrap().unwrap();
-    let report = verify(&trees, &key).unwrap();
+    let report = verify(&*store, &key).unwrap();
     assert_eq!(report.mismatch.as_ref().map(|m| m.seq), Some(4), "{report}");
     trees.records.insert(4u64.to_be_bytes(), removed).unwrap();
-    let report = verify(&trees, &"11".repeat(32)).unwrap();
+    let report = verify(&*store, &"11".repeat(32)).unwrap();
     assert!(!report.ok());
     server.stop().await;
 }
@@ -301,6 +303,7 @@ async fn pruning_removes_the_expired_prefix_behind_a_signed_anchor() {
         .await
         .unwrap();
     let trees = Trees::open(&db).unwrap();
+    let store = log.store();
     let cutoff = vtj_emulator::audit::retention::cutoff(now, settings.retention);
 
     let dry = log.prune(cutoff, true).await.unwrap();
@@ -315,7 +318,7 @@ async fn pruning_removes_the_expired_prefix_behind_a_signed_anchor() {
         [6, 7],
         "{kept:#?}"
     );
-    let report = verify(&trees, &public_key()).unwrap();
+    let report = verify(&*store, &public_key()).unwrap();
     assert!(report.ok(), "{report}");
     assert_eq!(report.pruned_through, Some(5));
     // The indexes forgot the pruned records.
@@ -323,7 +326,7 @@ async fn pruning_removes_the_expired_prefix_behind_a_signed_anchor() {
         subject: Some("010180-9026".into()),
         ..Filter::default()
     };
-    assert!(search::search(&trees, &f).unwrap().is_empty());
+    assert!(search::search(&*store, &f).unwrap().is_empty());
     // Pruning again costs nothing and changes nothing.
     assert_eq!(log.prune(cutoff, false).await.unwrap().removed, 0);
 
@@ -333,7 +336,7 @@ async fn pruning_removes_the_expired_prefix_behind_a_signed_anchor() {
         .unwrap()
         .replace("\"through_seq\":5", "\"through_seq\":4");
     trees.meta.insert(b"anchor", forged.as_bytes()).unwrap();
-    assert!(!verify(&trees, &public_key()).unwrap().ok());
+    assert!(!verify(&*store, &public_key()).unwrap().ok());
     trees.meta.insert(b"anchor", anchor).unwrap();
 
     // Everything expired: the chain continues after the anchor, across a reopen.
@@ -348,7 +351,7 @@ async fn pruning_removes_the_expired_prefix_behind_a_signed_anchor() {
         .unwrap();
     assert_eq!(all.removed, 2);
     log.close().await;
-    drop((log, trees, db));
+    drop((log, store, trees, db));
     let db = open_db(dir.path()).await;
     let log = AuditLog::open(&db, dir.path(), &settings).unwrap();
     assert_eq!(
@@ -357,7 +360,7 @@ async fn pruning_removes_the_expired_prefix_behind_a_signed_anchor() {
             .unwrap(),
         8
     );
-    let report = verify(&Trees::open(&db).unwrap(), &public_key()).unwrap();
+    let report = verify(&*log.store(), &public_key()).unwrap();
     assert!(report.ok(), "{report}");
     assert_eq!(report.records, 1);
 }

@@ -50,13 +50,13 @@ async fn extraction_answers_the_persons_of_a_municipality_within_its_bounds() {
     assert!(!rec.groups.is_empty());
     // Every extracted person is a subject of the record: a subject report lists it.
     assert_eq!(rec.disclosed, ["150615B942S", "311222D9245"]);
-    let trees = vtj_emulator::audit::Trees::open(&s.app.db).unwrap();
+    let trees = s.app.audit.store();
     for hetu in &rec.disclosed {
         let filter = vtj_emulator::audit::Filter {
             subject: Some(hetu.clone()),
             ..Default::default()
         };
-        let found = vtj_emulator::audit::search::search(&trees, &filter).unwrap();
+        let found = vtj_emulator::audit::search::search(&*trees, &filter).unwrap();
         assert_eq!(found, std::slice::from_ref(&rec), "{hetu}");
     }
 

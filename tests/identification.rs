@@ -192,12 +192,12 @@ async fn a_disclosed_person_finds_the_identification_in_the_audit_trail() {
     assert_eq!(searches.len(), 2);
     assert_eq!(searches[0].disclosed, ["020501A999T"]);
     assert!(searches[1].disclosed.is_empty());
-    let trees = vtj_emulator::audit::Trees::open(&s.app.db).unwrap();
+    let trees = s.app.audit.store();
     let filter = vtj_emulator::audit::Filter {
         subject: Some("020501A999T".into()),
         ..Default::default()
     };
-    let about = vtj_emulator::audit::search::search(&trees, &filter).unwrap();
+    let about = vtj_emulator::audit::search::search(&*trees, &filter).unwrap();
     assert_eq!(about, [searches[0].clone()]);
     let report = vtj_emulator::audit::format::subject_report("020501A999T", &about);
     assert!(report.contains("TeeHenkilonTunnistusKysely"), "{report}");

@@ -62,9 +62,9 @@ async fn person_query_by_satu_finds_the_person() {
     // The person the SATU led to is a subject of the record; nobody was found by the other.
     assert_eq!(records[0].disclosed, ["030370-946X"]);
     assert!(records[1].disclosed.is_empty());
-    let trees = vtj_emulator::audit::Trees::open(&server.app.db).unwrap();
+    let trees = server.app.audit.store();
     let by_person = vtj_emulator::audit::search::search(
-        &trees,
+        &*trees,
         &vtj_emulator::audit::Filter {
             subject: Some("030370-946X".into()),
             ..Default::default()

@@ -1,8 +1,8 @@
 //! Secondary indexes of the audit trail, so searches by subject, by end user and by time
 //! read only what matches: sled trees whose keys are `value 0x00 seq` (subject identifier,
 //! `Loppukayttaja`) or `time seq` (microseconds since 1970, order-preserving), with empty
-//! values. Owns the key formats of the `audit.idx.*` trees; the writer keeps them in step
-//! with `audit.records`, the pruner removes entries with their records.
+//! values. Owns the key formats of the `audit.idx.*` trees; the sled store
+//! (`sled_store.rs`) writes them with `audit.records` and removes them when it prunes.
 
 use super::record::AuditRecord;
 

@@ -1,6 +1,6 @@
 //! The audit trail's write-ahead journal: what makes an appended record durable before its
-//! answer leaves. The writer (`log.rs`) inserts each group of records into sled without
-//! flushing sled, appends the same bytes to the current journal file and makes them durable
+//! answer leaves, in the sled store (`sled_store.rs`). Its `append` inserts each group of
+//! records into sled without flushing sled, appends the same bytes to the current journal file and makes them durable
 //! with one `fdatasync` for the whole group. Sled is flushed in the background about once
 //! a second; when that flush has finished, the journal files written before it began are
 //! recycled. Opening the log replays whatever journal files are left (after a crash) into

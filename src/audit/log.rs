@@ -1,44 +1,36 @@
 //! The append path. Callers send records to one writer thread; it takes every record
-//! waiting, numbers and chains them, inserts them with their index entries into sled (not
-//! flushed), appends the same bytes to the write-ahead journal and makes the whole group
-//! durable with one `fdatasync` (group commit), and only then acknowledges each caller.
-//! Sled itself is flushed by a second thread about once a second, after which the journal
-//! files it covers are recycled ([`super::journal`]); opening the log replays any journal
-//! left by a crash. A failed write fails every record of the batch and every later one
-//! (the log refuses to guess what reached the disk), so callers can refuse to answer what
-//! was not recorded. The writer also signs checkpoints (every N records or T seconds) and
-//! runs pruning, so the chain has one author.
+//! waiting, numbers and chains them, and hands the group to the store
+//! ([`AuditBackend::append`]), which makes it durable (group commit: for the sled store,
+//! one journal `fdatasync`) before the writer acknowledges each caller. A failed write
+//! fails every record of the group and every later one (the log refuses to guess what
+//! reached the disk), so callers can refuse to answer what was not recorded. The writer
+//! also signs checkpoints (every N records or T seconds), runs pruning and gives the store
+//! its background turns ([`AuditBackend::maintain`]), so the chain has one author.
 //!
-//! The writer is a plain thread, not a tokio task: its `fdatasync` blocks, and a thread of
-//! its own keeps the runtime's workers free and costs one wake-up per group.
+//! The writer is a plain thread, not a tokio task: its syncs block, and a thread of its
+//! own keeps the runtime's workers free and costs one wake-up per group.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::sync::oneshot;
 
 pub use super::error::AuditError;
 
+use super::backend::{AuditBackend, Group, Numbered, digest_hex};
 use super::checkpoint::Checkpoint;
-use super::journal::{self, Frames, Journal, Kind};
 use super::record::AuditRecord;
 use super::retention::{self, PruneReport};
 use super::settings::AuditSettings;
-use super::store::{Trees, digest_hex, parse, seq_of, store};
+use super::sled_store::SledStore;
 
 pub use super::store::read_all;
 
 /// Most records one group commit takes.
 const MAX_BATCH: usize = 512;
-/// How often sled is flushed in the background (and the journal behind it deleted) …
-const SLED_FLUSH_EVERY: Duration = Duration::from_secs(1);
-
-fn io(what: &str, e: std::io::Error) -> AuditError {
-    AuditError::Store(format!("{what}: {e}"))
-}
 
 type Reply = oneshot::Sender<Result<u64, AuditError>>;
 
@@ -59,7 +51,7 @@ pub const FLUSH_BUCKETS: [f64; 10] = [
 ];
 
 /// Counters of the writer: how many records it appended in how many group commits, and
-/// how long their journal syncs took.
+/// how long the store took to make them durable.
 #[derive(Debug, Default)]
 struct Counters {
     records: AtomicU64,
@@ -72,29 +64,31 @@ struct Counters {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LogStats {
     pub records: u64,
-    /// Group commits (one journal `fdatasync` each).
+    /// Group commits (one durable append to the store each: a journal `fdatasync`).
     pub flushes: u64,
-    /// Total time spent making groups durable, in seconds.
+    /// Total time spent making groups durable (the store's whole `append`), in seconds.
     pub flush_seconds: f64,
     /// Flushes that took at most each [`FLUSH_BUCKETS`] bound (cumulative).
     pub flush_buckets: [u64; FLUSH_BUCKETS.len()],
 }
 
-/// Handle to the audit log; cheap to clone. Appends go through the writer thread.
+/// Handle to the audit log; cheap to clone. Appends go through the writer thread; reads
+/// go to the store ([`AuditLog::store`]).
 #[derive(Clone)]
 pub struct AuditLog {
     tx: mpsc::Sender<Msg>,
     running: Arc<AtomicBool>,
     counters: Arc<Counters>,
     settings: AuditSettings,
+    store: Arc<dyn AuditBackend>,
 }
 
 impl AuditLog {
-    /// Opens the log in `db`, whose files are in `dir` (the journal lives there too),
+    /// Opens the log in sled `db`, whose files are in `dir` (the journal lives there too),
     /// replays what a crash left in the journal, and starts the writer. Prunes only when
     /// asked ([`AuditLog::prune`]); see [`AuditLog::open_server`].
     pub fn open(db: &sled::Db, dir: &Path, settings: &AuditSettings) -> Result<Self, AuditError> {
-        Self::start(db, dir, settings, false)
+        Self::start(Arc::new(SledStore::open(db, dir)?), settings, false)
     }
 
     /// As [`AuditLog::open`], and the writer also prunes expired records at start-up and
@@ -104,43 +98,33 @@ impl AuditLog {
         dir: &Path,
         settings: &AuditSettings,
     ) -> Result<Self, AuditError> {
-        Self::start(db, dir, settings, true)
+        Self::start(Arc::new(SledStore::open(db, dir)?), settings, true)
     }
 
-    fn start(
-        db: &sled::Db,
-        dir: &Path,
+    /// Starts the writer on an opened (recovered) store; with `prune`, it prunes at
+    /// start-up and then every `prune_interval`.
+    pub fn start(
+        store: Arc<dyn AuditBackend>,
         settings: &AuditSettings,
         prune: bool,
     ) -> Result<Self, AuditError> {
-        let trees = Trees::open(db)?;
-        let anchor = super::checkpoint::read_anchor(&trees.meta).map_err(AuditError::Store)?;
-        let journal = replay(
-            db,
-            &trees,
-            dir,
-            anchor.as_ref().map_or(0, |a| a.through_seq),
-        )?;
-        let (next_seq, prev) = match (trees.records.last().map_err(store)?, &anchor) {
-            (Some((k, v)), _) => (seq_of(&k) + 1, digest_hex(&v)),
+        let anchor = store.anchor()?;
+        let (next_seq, prev) = match (store.last()?, &anchor) {
+            (Some((seq, bytes)), _) => (seq + 1, digest_hex(&bytes)),
             // Everything was pruned: continue after the anchor.
             (None, Some(a)) => (a.through_seq + 1, a.last_sha256.clone()),
             (None, None) => (1, String::new()),
         };
         // The anchor vouches for the pruned head; no checkpoint is needed for it.
-        let last_checkpoint = match trees.checkpoints.last().map_err(store)? {
-            Some((k, _)) => seq_of(&k),
-            None => 0,
-        }
-        .max(anchor.map_or(0, |a| a.through_seq));
+        let last_checkpoint = store
+            .last_checkpoint()?
+            .map_or(0, |(seq, _)| seq)
+            .max(anchor.map_or(0, |a| a.through_seq));
         let (tx, rx) = mpsc::channel();
         let counters = Arc::new(Counters::default());
         let running = Arc::new(AtomicBool::new(true));
         let writer = Writer {
-            db: db.clone(),
-            trees,
-            journal,
-            flusher: Flusher::default(),
+            store: store.clone(),
             next_seq,
             prev,
             last_checkpoint,
@@ -155,13 +139,19 @@ impl AuditLog {
                 writer.run(rx, prune);
                 flag.store(false, Ordering::Release);
             })
-            .map_err(|e| io("cannot start the audit writer", e))?;
+            .map_err(|e| AuditError::Store(format!("cannot start the audit writer: {e}")))?;
         Ok(AuditLog {
             tx,
             running,
             counters,
             settings: settings.clone(),
+            store,
         })
+    }
+
+    /// The store, for reads (search, verify, show, export); writes go through the writer.
+    pub fn store(&self) -> Arc<dyn AuditBackend> {
+        self.store.clone()
     }
 
     /// True while the writer runs.
@@ -199,8 +189,8 @@ impl AuditLog {
         rx.await.map_err(|_| AuditError::WriterGone)?
     }
 
-    /// Stops the writer after a final checkpoint and a flush of sled (which leaves the
-    /// journal empty); later appends fail (`WriterGone`).
+    /// Stops the writer after a final checkpoint and a clean close of the store (for sled,
+    /// a flush that leaves the journal empty); later appends fail (`WriterGone`).
     pub async fn close(&self) {
         let (reply, rx) = oneshot::channel();
         if self.send(Msg::Close(reply)).is_ok() {
@@ -228,117 +218,8 @@ impl AuditLog {
     }
 }
 
-/// Puts what a crash left in the journal into sled (records and checkpoints sled does not
-/// hold yet, never one the pruning anchor already covers), flushes sled, deletes the
-/// replayed files and opens a fresh journal file.
-fn replay(db: &sled::Db, trees: &Trees, dir: &Path, pruned: u64) -> Result<Journal, AuditError> {
-    let left = journal::leftover(dir).map_err(|e| io("cannot read the audit journal", e))?;
-    let mut replayed = 0usize;
-    for e in &left.entries {
-        if e.seq <= pruned {
-            continue;
-        }
-        let key = e.seq.to_be_bytes();
-        match e.kind {
-            Kind::Record => {
-                if trees.records.contains_key(key).map_err(store)? {
-                    continue;
-                }
-                let record = parse(e.seq, &e.payload)?;
-                trees
-                    .records
-                    .insert(key, e.payload.as_slice())
-                    .and_then(|_| trees.indexes.insert(&record))
-                    .map_err(store)?;
-                replayed += 1;
-            }
-            Kind::Checkpoint => {
-                if !trees.checkpoints.contains_key(key).map_err(store)? {
-                    trees
-                        .checkpoints
-                        .insert(key, e.payload.as_slice())
-                        .map_err(store)?;
-                }
-            }
-        }
-    }
-    if !left.files.is_empty() {
-        db.flush().map_err(store)?;
-        if replayed > 0 {
-            tracing::warn!(
-                records = replayed,
-                "audit records recovered from the journal after an unclean stop"
-            );
-        }
-    }
-    left.finish(dir)
-        .map_err(|e| io("cannot start the audit journal", e))
-}
-
-/// The background flush of sled: one at a time, on a thread of its own, so no append
-/// waits for it. When it has finished, the journal files it covers are recycled.
-#[derive(Default)]
-struct Flusher {
-    /// The flush started last, until the writer has collected its outcome.
-    running: Option<std::thread::JoinHandle<Result<(), String>>>,
-    /// Set when a background flush failed; the writer then fails too.
-    error: Option<String>,
-    last: Option<Instant>,
-}
-
-impl Flusher {
-    /// Collects the outcome of the running flush once it has finished (with `wait`, waits
-    /// for it to finish).
-    fn collect(&mut self, wait: bool) {
-        if let Some(flush) = self.running.take_if(|h| wait || h.is_finished()) {
-            let outcome = flush
-                .join()
-                .unwrap_or_else(|_| Err("the flush thread panicked".into()));
-            if let Err(e) = outcome {
-                self.error = Some(e);
-            }
-        }
-    }
-
-    fn due(&mut self, journal: &Journal) -> bool {
-        self.collect(false);
-        journal.written() > 0
-            && self.running.is_none()
-            && self.last.is_none_or(|t| t.elapsed() >= SLED_FLUSH_EVERY)
-    }
-
-    fn start(&mut self, db: &sled::Db, covered: Vec<PathBuf>) {
-        self.last = Some(Instant::now());
-        let db = db.clone();
-        let spawned = std::thread::Builder::new()
-            .name("audit-flush".into())
-            .spawn(move || {
-                db.flush()
-                    .map_err(|e| e.to_string())
-                    .and_then(|_| journal::recycle(&covered).map_err(|e| e.to_string()))
-            });
-        match spawned {
-            Ok(flush) => self.running = Some(flush),
-            Err(e) => self.error = Some(e.to_string()),
-        }
-    }
-
-    fn failure(&mut self) -> Option<String> {
-        self.collect(false);
-        self.error.clone()
-    }
-
-    /// Waits for a flush in progress (before a synchronous flush or a stop).
-    fn wait(&mut self) {
-        self.collect(true);
-    }
-}
-
 struct Writer {
-    db: sled::Db,
-    trees: Trees,
-    journal: Journal,
-    flusher: Flusher,
+    store: Arc<dyn AuditBackend>,
     next_seq: u64,
     prev: String,
     last_checkpoint: u64,
@@ -354,13 +235,15 @@ impl Writer {
         let mut next_checkpoint = Instant::now() + self.settings.checkpoint_interval;
         // The server prunes once at start-up, then every `prune_interval`.
         let mut next_prune = prune.then(Instant::now);
+        // When the store wants its next background turn.
+        let mut next_maintain: Option<Instant> = None;
         loop {
             let mut deadline = next_checkpoint;
             if let Some(p) = next_prune {
                 deadline = deadline.min(p);
             }
-            if self.journal.written() > 0 {
-                deadline = deadline.min(Instant::now() + SLED_FLUSH_EVERY / 4);
+            if let Some(m) = next_maintain {
+                deadline = deadline.min(m);
             }
             let first = match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                 Ok(m) => Some(m),
@@ -387,7 +270,7 @@ impl Writer {
             self.commit_and_reply(&mut batch);
             if Instant::now() >= next_checkpoint {
                 next_checkpoint = Instant::now() + self.settings.checkpoint_interval;
-                if let Err(e) = self.checkpoint_now(false) {
+                if let Err(e) = self.checkpoint_now() {
                     tracing::error!(error = %e, "audit checkpoint failed");
                 }
             }
@@ -404,7 +287,15 @@ impl Writer {
                     Err(e) => tracing::error!(error = %e, "audit pruning failed"),
                 }
             }
-            self.maybe_flush_sled();
+            if self.failed.is_none() {
+                match self.store.maintain() {
+                    Ok(after) => next_maintain = after.map(|d| Instant::now() + d),
+                    Err(e) => {
+                        self.fail(e);
+                        next_maintain = None;
+                    }
+                }
+            }
         }
         self.finish();
     }
@@ -419,7 +310,7 @@ impl Writer {
                 true
             }
             Msg::Checkpoint(reply) => {
-                let _ = reply.send(self.checkpoint_now(true));
+                let _ = reply.send(self.checkpoint_now());
                 false
             }
             Msg::Prune {
@@ -443,14 +334,14 @@ impl Writer {
         }
     }
 
-    /// The last checkpoint and a flush of sled, made when the writer stops: a clean stop
-    /// leaves the journal empty.
+    /// The last checkpoint and a clean close of the store, made when the writer stops: a
+    /// clean stop leaves nothing for crash recovery.
     fn finish(&mut self) {
-        if let Err(e) = self.checkpoint_now(true) {
+        if let Err(e) = self.checkpoint_now() {
             tracing::error!(error = %e, "final audit checkpoint failed");
         }
         if self.failed.is_none()
-            && let Err(e) = self.flush_sled()
+            && let Err(e) = self.store.close()
         {
             tracing::error!(error = %e, "final audit flush failed");
         }
@@ -462,53 +353,44 @@ impl Writer {
         e
     }
 
-    /// Writes the batch into sled and the journal and syncs the journal; returns the first
-    /// sequence number used.
+    /// Numbers and chains the batch and makes it durable in the store, with a checkpoint
+    /// when one is due; returns the first sequence number used.
     fn commit(&mut self, batch: &mut [(Box<AuditRecord>, Reply)]) -> Result<u64, AuditError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        if let Some(e) = self.flusher.failure() {
-            return Err(self.fail(AuditError::Store(format!("background flush: {e}"))));
-        }
         let first = self.next_seq;
         let (mut seq, mut prev) = (self.next_seq, self.prev.clone());
-        let mut records = Vec::with_capacity(batch.len());
+        let mut stored = Vec::with_capacity(batch.len());
         for (record, _) in batch.iter_mut() {
             record.seq = seq;
             record.prev_sha256 = prev;
             let bytes = serde_json::to_vec(&**record).expect("an AuditRecord always serialises");
             prev = digest_hex(&bytes);
-            let written = self
-                .trees
-                .records
-                .insert(seq.to_be_bytes(), bytes.as_slice())
-                .and_then(|_| self.trees.indexes.insert(record));
-            if let Err(e) = written {
-                return Err(self.fail(store(e)));
-            }
-            records.push((seq, bytes));
+            stored.push(bytes);
             seq += 1;
         }
-        let mut checkpoint = None;
-        if seq - 1 - self.last_checkpoint >= self.settings.checkpoint_every {
-            match self.write_checkpoint(seq - 1, &prev) {
-                Ok((_, bytes)) => checkpoint = Some((seq - 1, bytes)),
-                Err(e) => return Err(self.fail(e)),
-            }
-        }
-        let framed = |j: &Journal| {
-            let mut f = j.frames();
-            for (seq, bytes) in &records {
-                f.push(Kind::Record, *seq, bytes);
-            }
-            if let Some((seq, bytes)) = &checkpoint {
-                f.push(Kind::Checkpoint, *seq, bytes);
-            }
-            f
+        let head = seq - 1;
+        let checkpoint = (head - self.last_checkpoint >= self.settings.checkpoint_every)
+            .then(|| self.signed(head, &prev));
+        let numbered: Vec<Numbered<'_>> = batch
+            .iter()
+            .zip(&stored)
+            .map(|((record, _), bytes)| Numbered {
+                seq: record.seq,
+                bytes,
+                record,
+            })
+            .collect();
+        let group = Group {
+            records: &numbered,
+            checkpoint: checkpoint.as_ref().map(|(_, b)| (head, b.as_slice())),
         };
-        if let Err(e) = self.sync_journal(framed) {
+        if let Err(e) = self.append(&group) {
             return Err(self.fail(e));
+        }
+        if checkpoint.is_some() {
+            self.last_checkpoint = head;
         }
         self.counters
             .records
@@ -518,20 +400,10 @@ impl Writer {
         Ok(first)
     }
 
-    /// Appends frames to the journal with one `fdatasync`, in a new file if the current
-    /// one is full. `framed` makes the frames for a file (a frame's check names its file).
-    fn sync_journal(&mut self, framed: impl Fn(&Journal) -> Frames) -> Result<(), AuditError> {
+    /// Hands a group to the store and counts how long it took to be durable.
+    fn append(&self, group: &Group<'_>) -> Result<(), AuditError> {
         let started = Instant::now();
-        let mut frames = framed(&self.journal);
-        if !self.journal.fits(frames.bytes.len()) {
-            self.journal
-                .rotate(frames.bytes.len() as u64)
-                .map_err(|e| io("cannot start a new audit journal file", e))?;
-            frames = framed(&self.journal);
-        }
-        self.journal
-            .append_durably(&frames)
-            .map_err(|e| io("audit journal", e))?;
+        self.store.append(group)?;
         let took = started.elapsed();
         self.counters.flushes.fetch_add(1, Ordering::Relaxed);
         self.counters
@@ -545,47 +417,15 @@ impl Writer {
         Ok(())
     }
 
-    /// Starts a background flush of sled when one is due, on a fresh journal file.
-    fn maybe_flush_sled(&mut self) {
-        if self.failed.is_some() || !self.flusher.due(&self.journal) {
-            return;
-        }
-        match self.journal.rotate(0).and_then(|_| self.journal.older()) {
-            Ok(covered) => self.flusher.start(&self.db, covered),
-            Err(e) => {
-                self.fail(io("cannot start a new audit journal file", e));
-            }
-        }
-    }
-
-    /// Flushes sled now and recycles the whole journal (it is all in sled then).
-    fn flush_sled(&mut self) -> Result<(), AuditError> {
-        self.flusher.wait();
-        self.db.flush().map_err(store)?;
-        self.journal
-            .clear()
-            .map_err(|e| io("cannot clear the audit journal", e))
-    }
-
-    /// Stores a checkpoint in sled; returns it and its bytes (for the journal).
-    fn write_checkpoint(
-        &mut self,
-        seq: u64,
-        head: &str,
-    ) -> Result<(Checkpoint, Vec<u8>), AuditError> {
+    /// A checkpoint of record `seq` whose stored bytes hash to `head`, with its bytes.
+    fn signed(&self, seq: u64, head: &str) -> (Checkpoint, Vec<u8>) {
         let cp = Checkpoint::new(&self.settings.signer, seq, head.to_string());
         let bytes = serde_json::to_vec(&cp).expect("a checkpoint always serialises");
-        self.trees
-            .checkpoints
-            .insert(seq.to_be_bytes(), bytes.as_slice())
-            .map_err(store)?;
-        self.last_checkpoint = seq;
-        Ok((cp, bytes))
+        (cp, bytes)
     }
 
-    /// A checkpoint of the current head, if it has none yet; durable when it returns
-    /// (through the journal, or with `flush` through sled itself).
-    fn checkpoint_now(&mut self, flush: bool) -> Result<Option<Checkpoint>, AuditError> {
+    /// A checkpoint of the current head, if it has none yet; durable when it returns.
+    fn checkpoint_now(&mut self) -> Result<Option<Checkpoint>, AuditError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
@@ -593,16 +433,12 @@ impl Writer {
         if head == self.last_checkpoint || self.prev.is_empty() {
             return Ok(None);
         }
-        let prev = self.prev.clone();
-        let (cp, bytes) = self.write_checkpoint(head, &prev)?;
-        self.sync_journal(|j| {
-            let mut f = j.frames();
-            f.push(Kind::Checkpoint, head, &bytes);
-            f
+        let (cp, bytes) = self.signed(head, &self.prev);
+        self.append(&Group {
+            records: &[],
+            checkpoint: Some((head, &bytes)),
         })?;
-        if flush {
-            self.flush_sled()?;
-        }
+        self.last_checkpoint = head;
         Ok(Some(cp))
     }
 
@@ -610,25 +446,15 @@ impl Writer {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        // Most prunes (the one at start-up among them) find nothing expired: they answer
-        // from a dry run, without a synchronous flush of sled that appends would wait for.
-        let counted = retention::prune(&self.trees, &self.settings.signer, cutoff, true)?;
-        if dry_run || counted.removed == 0 {
-            return Ok(PruneReport { dry_run, ..counted });
-        }
-        // Nothing pruned may come back from the journal: empty it first.
-        self.flush_sled()?;
-        let report = retention::prune(&self.trees, &self.settings.signer, cutoff, false)?;
-        if !dry_run && report.removed > 0 {
-            self.db.flush().map_err(store)?;
-        }
-        Ok(report)
+        retention::prune(&*self.store, &self.settings.signer, cutoff, dry_run)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::journal::{self, Frames, Kind};
+    use crate::audit::store::seq_of;
     use sha2::{Digest, Sha256};
 
     fn record(n: u32) -> AuditRecord {

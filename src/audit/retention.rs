@@ -1,19 +1,19 @@
 //! Retention: records older than the configured calendar period (five years by default)
 //! are removed, oldest first. Records are appended in time order, so the expired records
 //! are a prefix of `audit.records`: pruning walks that prefix and stops at the first record
-//! it keeps, so its cost is proportional to what it removes. Before removing anything it
-//! writes a signed [`Anchor`] (number and hash of the last removed record), so the first
-//! kept record still links to something signed and `audit verify` still passes. Runs inside
-//! the writer thread (`log.rs`), never beside it.
+//! it keeps, so its cost is proportional to what it removes. The store writes a signed
+//! [`Anchor`] (number and hash of the last removed record) before it removes anything, so
+//! the first kept record still links to something signed and `audit verify` still passes.
+//! Runs inside the writer thread (`log.rs`), never beside it.
 
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use super::checkpoint::{ANCHOR_KEY, Anchor, Signer};
+use super::backend::{AuditBackend, digest_hex, parse};
+use super::checkpoint::{Anchor, Signer};
 use super::error::AuditError;
 use super::index::micros_of;
-use super::store::{Trees, digest_hex, parse, seq_of, store};
 
 /// What a prune removed (or, dry, would remove).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,30 +35,30 @@ pub fn cutoff(now: Timestamp, retention: Span) -> Timestamp {
         .unwrap_or(Timestamp::MIN)
 }
 
-/// Removes the records older than `cutoff` (unless `dry_run`); the caller flushes.
+/// Removes the records older than `cutoff` (unless `dry_run`) through the store, behind a
+/// signed anchor; durable when it returns.
 pub fn prune(
-    trees: &Trees,
+    store: &dyn AuditBackend,
     signer: &Signer,
     cutoff: Timestamp,
     dry_run: bool,
 ) -> Result<PruneReport, AuditError> {
     let limit = cutoff.as_microsecond();
-    let mut expired: Vec<u64> = Vec::new();
+    let mut removed = 0u64;
     let mut last: Option<(u64, String, String)> = None;
-    for kv in trees.records.iter() {
-        let (k, v) = kv.map_err(store)?;
-        let seq = seq_of(&k);
-        let record = parse(seq, &v)?;
+    store.scan(0, &mut |seq, bytes| {
+        let record = parse(seq, bytes)?;
         if micros_of(&record.time) >= limit {
-            break;
+            return Ok(false);
         }
-        expired.push(seq);
-        last = Some((seq, digest_hex(&v), record.time));
-    }
+        removed += 1;
+        last = Some((seq, digest_hex(bytes), record.time));
+        Ok(true)
+    })?;
     let report = PruneReport {
         cutoff: cutoff.to_string(),
         dry_run,
-        removed: expired.len() as u64,
+        removed,
         through_seq: last.as_ref().map(|l| l.0),
     };
     let Some((through, hash, time)) = last else {
@@ -67,30 +67,7 @@ pub fn prune(
     if dry_run {
         return Ok(report);
     }
-    // The anchor first: if the process dies half-way, verify skips leftovers at or
-    // below the anchor and the next prune removes them.
-    let anchor = Anchor::new(signer, through, hash, time);
-    trees
-        .meta
-        .insert(
-            ANCHOR_KEY,
-            serde_json::to_vec(&anchor).expect("an anchor always serialises"),
-        )
-        .map_err(store)?;
-    for seq in expired {
-        if let Some(v) = trees.records.remove(seq.to_be_bytes()).map_err(store)? {
-            trees.indexes.remove(&parse(seq, &v)?).map_err(store)?;
-        }
-    }
-    let old: Vec<_> = trees
-        .checkpoints
-        .range(..=through.to_be_bytes())
-        .keys()
-        .collect::<Result<_, _>>()
-        .map_err(store)?;
-    for k in old {
-        trees.checkpoints.remove(k).map_err(store)?;
-    }
+    store.prune(&Anchor::new(signer, through, hash, time))?;
     Ok(report)
 }
 

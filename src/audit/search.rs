@@ -1,15 +1,15 @@
 //! Searching the trail: a [`Filter`] (organisation, `Kayttajatunnus`, `Loppukayttaja`,
 //! subject identifier, operation, return code, time range) and the plan that answers it.
-//! A subject or end-user filter reads its index (`index.rs`), a time range the time index,
-//! and only otherwise are all records scanned; every candidate is then checked against the
-//! whole filter. Reads only.
+//! A subject or end-user filter reads its index, a time range the time index (through
+//! [`AuditBackend::lookup`]), and only otherwise are all records scanned; every candidate
+//! is then checked against the whole filter. Reads only.
 
 use serde::{Deserialize, Serialize};
 
+use super::backend::{AuditBackend, Lookup, parse};
 use super::error::AuditError;
-use super::index::{micros_of, seq_of_key, time_prefix, value_prefix};
+use super::index::micros_of;
 use super::record::AuditRecord;
-use super::store::{Trees, parse, seq_of, store};
 
 /// What an auditor asks for; every given field must match (exactly).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,7 +204,9 @@ impl Filter {
 }
 
 /// The records matching `filter`, oldest first (by number, or by time for a time range).
-pub fn search(trees: &Trees, filter: &Filter) -> Result<Vec<AuditRecord>, AuditError> {
+/// A subject or end-user filter reads that index, a time range the time index; only a
+/// filter with none of them reads every record. Stops at the filter's `limit`.
+pub fn search(store: &dyn AuditBackend, filter: &Filter) -> Result<Vec<AuditRecord>, AuditError> {
     let limit = filter.limit.unwrap_or(usize::MAX);
     let (from, to) = filter
         .bounds()
@@ -217,37 +219,20 @@ pub fn search(trees: &Trees, filter: &Filter) -> Result<Vec<AuditRecord>, AuditE
         out.len() < limit
     };
     let index = match (&filter.subject, &filter.loppukayttaja) {
-        (Some(s), _) => Some((&trees.indexes.subject, value_prefix(s))),
-        (None, Some(u)) => Some((&trees.indexes.end_user, value_prefix(u))),
+        (Some(s), _) => Some(Lookup::Subject(s)),
+        (None, Some(u)) => Some(Lookup::EndUser(u)),
+        _ if from.is_some() || to.is_some() => Some(Lookup::Time {
+            from: from.unwrap_or(i64::MIN),
+            to: to.unwrap_or(i64::MAX),
+        }),
         _ => None,
     };
-    if let Some((tree, prefix)) = index {
-        for k in tree.scan_prefix(prefix).keys() {
-            let seq = seq_of_key(&k.map_err(store)?);
-            if let Some(r) = trees.get(seq)?
-                && !take(r)
-            {
-                break;
-            }
-        }
-    } else if from.is_some() || to.is_some() {
-        let lo = time_prefix(from.unwrap_or(i64::MIN)).to_vec();
-        let hi = time_prefix(to.unwrap_or(i64::MAX)).to_vec();
-        for k in trees.indexes.time.range(lo..hi).keys() {
-            let seq = seq_of_key(&k.map_err(store)?);
-            if let Some(r) = trees.get(seq)?
-                && !take(r)
-            {
-                break;
-            }
-        }
-    } else {
-        for kv in trees.records.iter() {
-            let (k, v) = kv.map_err(store)?;
-            if !take(parse(seq_of(&k), &v)?) {
-                break;
-            }
-        }
+    match index {
+        Some(by) => store.lookup(by, &mut |seq| match store.get(seq)? {
+            Some(r) => Ok(take(r)),
+            None => Ok(true),
+        })?,
+        None => store.scan(0, &mut |seq, bytes| Ok(take(parse(seq, bytes)?)))?,
     }
     Ok(out)
 }

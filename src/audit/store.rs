@@ -1,10 +1,9 @@
 //! Where the audit trail lives in sled: `audit.records` (sequence number, big-endian → the
 //! record's JSON bytes, which the chain hashes as stored), the checkpoints, the metadata
-//! (pruning anchor) and the indexes. Opens the trees and reads records; writing is the
-//! writer's (`log.rs`) and the pruner's (`retention.rs`) alone.
+//! (pruning anchor) and the indexes. Opens the trees; reading and writing them is the sled
+//! backend's (`sled_store.rs`) alone, everyone else goes through `AuditBackend`.
 
-use sha2::{Digest, Sha256};
-
+use super::backend::parse;
 use super::checkpoint::{CHECKPOINTS, META};
 use super::error::AuditError;
 use super::index::Indexes;
@@ -30,25 +29,10 @@ impl Trees {
             indexes: Indexes::open(db).map_err(store)?,
         })
     }
-
-    /// One record by number, if kept.
-    pub fn get(&self, seq: u64) -> Result<Option<AuditRecord>, AuditError> {
-        match self.records.get(seq.to_be_bytes()).map_err(store)? {
-            None => Ok(None),
-            Some(v) => parse(seq, &v).map(Some),
-        }
-    }
 }
 
 pub fn store(e: sled::Error) -> AuditError {
     AuditError::Store(e.to_string())
-}
-
-pub fn parse(seq: u64, bytes: &[u8]) -> Result<AuditRecord, AuditError> {
-    serde_json::from_slice(bytes).map_err(|e| AuditError::Corrupt {
-        seq,
-        message: e.to_string(),
-    })
 }
 
 pub fn seq_of(key: &[u8]) -> u64 {
@@ -57,12 +41,8 @@ pub fn seq_of(key: &[u8]) -> u64 {
     u64::from_be_bytes(b)
 }
 
-/// SHA-256 (hex) of bytes: the chain's and the response digest's hash.
-pub fn digest_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-/// Every record in order (for `audit list`, with the server not running).
+/// Every record in order, straight from the sled trees of `db` (for tests and tools that
+/// hold the database but no log).
 pub fn read_all(db: &sled::Db) -> Result<Vec<AuditRecord>, AuditError> {
     let tree = db.open_tree(RECORDS).map_err(store)?;
     tree.iter()

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::checkpoint::{Checkpoint, read_anchor};
+use super::backend::{AuditBackend, digest_hex, parse};
+use super::checkpoint::Checkpoint;
 use super::error::AuditError;
-use super::store::{Trees, digest_hex, parse, seq_of, store};
 
 /// The outcome of a verification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,7 +59,7 @@ impl std::fmt::Display for VerifyReport {
 }
 
 /// Verifies the whole trail against `public_key` (hex Ed25519).
-pub fn verify(trees: &Trees, public_key: &str) -> Result<VerifyReport, AuditError> {
+pub fn verify(store: &dyn AuditBackend, public_key: &str) -> Result<VerifyReport, AuditError> {
     let mut report = VerifyReport {
         records: 0,
         first_seq: None,
@@ -73,7 +73,7 @@ pub fn verify(trees: &Trees, public_key: &str) -> Result<VerifyReport, AuditErro
         Ok(report)
     };
 
-    let anchor = read_anchor(&trees.meta).map_err(AuditError::Store)?;
+    let anchor = store.anchor()?;
     let (mut expected_seq, mut expected_prev) = match &anchor {
         Some(a) => {
             if !a.signed_by(public_key) {
@@ -91,89 +91,55 @@ pub fn verify(trees: &Trees, public_key: &str) -> Result<VerifyReport, AuditErro
     let floor = expected_seq;
 
     let mut checkpoints = BTreeMap::new();
-    for kv in trees.checkpoints.iter() {
-        let (k, v) = kv.map_err(store)?;
-        let seq = seq_of(&k);
-        let cp: Checkpoint = match serde_json::from_slice(&v) {
-            Ok(cp) => cp,
-            Err(e) => return fail(report, seq, format!("checkpoint unreadable: {e}")),
-        };
-        if seq >= floor {
-            checkpoints.insert(seq, cp);
+    let mut unreadable = None;
+    store.checkpoints(&mut |seq, bytes| {
+        match serde_json::from_slice::<Checkpoint>(bytes) {
+            Ok(cp) if seq >= floor => {
+                checkpoints.insert(seq, cp);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                unreadable = Some((seq, format!("checkpoint unreadable: {e}")));
+                return Ok(false);
+            }
         }
+        Ok(true)
+    })?;
+    if let Some((seq, reason)) = unreadable {
+        return fail(report, seq, reason);
     }
 
-    // The link into record N is checked when N is read; a broken link names N-1, the
-    // record whose stored bytes no longer hash to what its successor recorded.
     let mut previous: Option<u64> = None;
-    for kv in trees.records.range(floor.to_be_bytes()..) {
-        let (k, v) = kv.map_err(store)?;
-        let seq = seq_of(&k);
-        if seq != expected_seq {
-            return fail(
-                report,
-                expected_seq,
-                format!("record {expected_seq} is missing (the next stored record is {seq})"),
-            );
-        }
-        let record = match parse(seq, &v) {
-            Ok(r) => r,
-            Err(e) => return fail(report, seq, e.to_string()),
-        };
-        if record.seq != seq {
-            return fail(
-                report,
-                seq,
-                format!("stored under number {seq} but says it is {}", record.seq),
-            );
-        }
-        if record.prev_sha256 != expected_prev {
-            return match previous {
-                Some(p) => fail(
-                    report,
-                    p,
-                    format!(
-                        "its stored bytes do not hash to the prev_sha256 that record {seq} holds \
-                         (record {p} was altered, or record {seq}'s link was)"
-                    ),
-                ),
-                None => fail(
-                    report,
-                    seq,
-                    "its prev_sha256 does not match the signed anchor of the pruned records".into(),
-                ),
-            };
-        }
-        let hash = digest_hex(&v);
-        if let Some(cp) = checkpoints.remove(&seq) {
-            if !cp.signed_by(public_key) {
-                return fail(
-                    report,
-                    seq,
-                    format!(
-                        "the checkpoint of {} does not verify with the configured key",
-                        cp.time
-                    ),
-                );
+    let mut mismatch: Option<(u64, String)> = None;
+    store.scan(floor, &mut |seq, bytes| {
+        let found = check(
+            seq,
+            bytes,
+            expected_seq,
+            &expected_prev,
+            previous,
+            &mut checkpoints,
+            public_key,
+        );
+        match found {
+            Err(m) => {
+                mismatch = Some(m);
+                Ok(false)
             }
-            if cp.head_sha256 != hash {
-                return fail(
-                    report,
-                    seq,
-                    format!(
-                        "its stored bytes differ from what the checkpoint signed at {} says",
-                        cp.time
-                    ),
-                );
+            Ok(hash) => {
+                report.checkpoints += u64::from(hash.1);
+                report.records += 1;
+                report.first_seq.get_or_insert(seq);
+                report.last_seq = Some(seq);
+                previous = Some(seq);
+                expected_seq = seq + 1;
+                expected_prev = hash.0;
+                Ok(true)
             }
-            report.checkpoints += 1;
         }
-        report.records += 1;
-        report.first_seq.get_or_insert(seq);
-        report.last_seq = Some(seq);
-        previous = Some(seq);
-        expected_seq = seq + 1;
-        expected_prev = hash;
+    })?;
+    if let Some((seq, reason)) = mismatch {
+        return fail(report, seq, reason);
     }
     if let Some((seq, cp)) = checkpoints.into_iter().next() {
         return fail(
@@ -186,4 +152,70 @@ pub fn verify(trees: &Trees, public_key: &str) -> Result<VerifyReport, AuditErro
         );
     }
     Ok(report)
+}
+
+/// Checks record `seq` against what its predecessor and the checkpoints say: its hash and
+/// whether a checkpoint covered it, or the mismatch (the record it names, and why).
+fn check(
+    seq: u64,
+    bytes: &[u8],
+    expected_seq: u64,
+    expected_prev: &str,
+    previous: Option<u64>,
+    checkpoints: &mut BTreeMap<u64, Checkpoint>,
+    public_key: &str,
+) -> Result<(String, bool), (u64, String)> {
+    if seq != expected_seq {
+        return Err((
+            expected_seq,
+            format!("record {expected_seq} is missing (the next stored record is {seq})"),
+        ));
+    }
+    let record = parse(seq, bytes).map_err(|e| (seq, e.to_string()))?;
+    if record.seq != seq {
+        return Err((
+            seq,
+            format!("stored under number {seq} but says it is {}", record.seq),
+        ));
+    }
+    if record.prev_sha256 != expected_prev {
+        return Err(match previous {
+            // The link into record N is checked when N is read; a broken link names N-1,
+            // the record whose stored bytes no longer hash to what its successor recorded.
+            Some(p) => (
+                p,
+                format!(
+                    "its stored bytes do not hash to the prev_sha256 that record {seq} holds \
+                     (record {p} was altered, or record {seq}'s link was)"
+                ),
+            ),
+            None => (
+                seq,
+                "its prev_sha256 does not match the signed anchor of the pruned records".into(),
+            ),
+        });
+    }
+    let hash = digest_hex(bytes);
+    let Some(cp) = checkpoints.remove(&seq) else {
+        return Ok((hash, false));
+    };
+    if !cp.signed_by(public_key) {
+        return Err((
+            seq,
+            format!(
+                "the checkpoint of {} does not verify with the configured key",
+                cp.time
+            ),
+        ));
+    }
+    if cp.head_sha256 != hash {
+        return Err((
+            seq,
+            format!(
+                "its stored bytes differ from what the checkpoint signed at {} says",
+                cp.time
+            ),
+        ));
+    }
+    Ok((hash, true))
 }
