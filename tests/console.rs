@@ -13,7 +13,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsConnector;
-use vtj_emulator::audit::{AuditRecord, Filter, Trees, search};
+use vtj_emulator::audit::{AuditRecord, Filter, search};
 use vtj_emulator::config::Settings;
 
 use crate::util::*;
@@ -91,8 +91,8 @@ impl Consoled {
 
     /// Every audit record, oldest first.
     pub fn records(&self, filter: Filter) -> Vec<AuditRecord> {
-        let trees = Trees::open(&self.server.app.db).unwrap();
-        search::search(&trees, &filter).unwrap()
+        let store = self.server.app.audit.store();
+        search::search(&*store, &filter).unwrap()
     }
 
     pub async fn stop(mut self) {

@@ -10,8 +10,8 @@
 
 use hyper::StatusCode;
 
-use crate::audit::checkpoint::Checkpoint;
-use crate::audit::{AuditRecord, Filter, Trees, format, search, verify};
+use crate::audit::backend::AuditBackend;
+use crate::audit::{AuditRecord, Filter, format, search, verify};
 
 use super::html::{self, Message, esc};
 use super::page::{Reply, Req, problem};
@@ -36,18 +36,15 @@ const FORM: &[(&str, &str, &str)] = &[
     ("to", "Before", "2026-02-01 or RFC 3339"),
 ];
 
-/// Opens the audit trees (blocking work runs on the blocking pool).
-async fn with_trees<T: Send + 'static>(
+/// Reads the audit store (blocking work runs on the blocking pool).
+async fn with_store<T: Send + 'static>(
     c: &Console,
-    f: impl FnOnce(&Trees) -> Result<T, crate::audit::AuditError> + Send + 'static,
+    f: impl FnOnce(&dyn AuditBackend) -> Result<T, crate::audit::AuditError> + Send + 'static,
 ) -> Result<T, String> {
-    let db = c.app.db.clone();
-    tokio::task::spawn_blocking(move || {
-        let trees = Trees::open(&db).map_err(|e| e.to_string())?;
-        f(&trees).map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| e.to_string())?
+    let store = c.app.audit.store();
+    tokio::task::spawn_blocking(move || f(&*store).map_err(|e| e.to_string()))
+        .await
+        .map_err(|e| e.to_string())?
 }
 
 /// The records matching `filter`, or the page that says the store failed.
@@ -58,7 +55,7 @@ async fn searched(
     filter: &Filter,
 ) -> Result<Vec<AuditRecord>, Reply> {
     let query = filter.clone();
-    with_trees(c, move |t| search::search(t, &query))
+    with_store(c, move |t| search::search(t, &query))
         .await
         .map_err(|e| {
             problem(
@@ -293,7 +290,7 @@ pub async fn show(c: &Console, req: &Req, s: &Session, seq_text: &str) -> Reply 
         );
     };
     let filters = Some(format!("{{\"seq\":{seq}}}"));
-    let record = match with_trees(c, move |t| t.get(seq)).await {
+    let record = match with_store(c, move |t| t.get(seq)).await {
         Ok(r) => r,
         Err(e) => {
             return problem(
@@ -524,15 +521,9 @@ pub async fn verify(c: &Console, req: &Req, s: &Session) -> Reply {
     }
     let key = c.app.settings().audit.signer.public_key_hex();
     let k = key.clone();
-    let outcome = with_trees(c, move |t| {
+    let outcome = with_store(c, move |t| {
         let report = verify::verify(t, &k)?;
-        let latest = match t.checkpoints.iter().next_back() {
-            Some(kv) => {
-                let (_, v) = kv.map_err(crate::audit::store::store)?;
-                serde_json::from_slice::<Checkpoint>(&v).ok()
-            }
-            None => None,
-        };
+        let latest = t.latest_checkpoint()?;
         Ok((report, latest))
     })
     .await;
