@@ -122,38 +122,37 @@ fn identification(c: &mut Criterion, label: &str, reg: &Registry) {
 }
 
 fn benches(c: &mut Criterion) {
+    use vtj_emulator::registry::store::CACHE_BYTES;
     let dir = tempfile::tempdir().unwrap();
     {
-        let db = sled::open(dir.path()).unwrap();
-        let reg = Registry::open(&db).unwrap();
+        let reg = Registry::open_dir(dir.path(), CACHE_BYTES).unwrap();
         let options = Options {
             persons: 1000,
             seed: 1,
+            threads: 2,
         };
-        generate::generate(&reg, options, &Reserved::default(), &mut |_| {}).unwrap();
+        generate::generate(&reg, options, &Reserved::default(), &|_, _| {}).unwrap();
         Fixtures::builtin().unwrap().import(&reg).unwrap();
-        db.flush().unwrap();
     }
-    let small = sled::Config::new().path(dir.path());
-    let db = vtj_emulator::registry::store::reopen(&small).unwrap();
-    let reg = Registry::open(&db).unwrap();
-    run(c, "1k", &db, &reg);
+    // The small store is opened from disk again, like the big one.
+    let reg = Registry::open_dir(dir.path(), CACHE_BYTES).unwrap();
+    run(c, "1k", &reg);
 
     if let Ok(path) = std::env::var("VTJ_BENCH_DATA") {
-        let db = sled::open(&path).expect("VTJ_BENCH_DATA: a generated data directory");
-        let reg = Registry::open(&db).expect("VTJ_BENCH_DATA: a store of this version");
+        let reg = Registry::open_dir(std::path::Path::new(&path), CACHE_BYTES)
+            .expect("VTJ_BENCH_DATA: a generated data directory of this version");
         // The label of the big store (`VTJ_BENCH_LABEL`, default 5.6M).
         let label = std::env::var("VTJ_BENCH_LABEL").unwrap_or_else(|_| "5.6M".into());
-        run(c, &label, &db, &reg);
+        run(c, &label, &reg);
     }
 }
 
-fn run(c: &mut Criterion, label: &str, db: &sled::Db, reg: &Registry) {
+fn run(c: &mut Criterion, label: &str, reg: &Registry) {
     lookup(c, "person_lookup", label, reg, sample(reg));
     lookup(c, "person_lookup_random", label, reg, random_sample(reg));
     identification(c, label, reg);
     paired(label, reg);
-    index_reads(c, label, db, reg);
+    index_reads(c, label, reg);
 }
 
 /// Lookups and identifications of the same persons in alternating rounds (see the module doc).
@@ -216,11 +215,8 @@ fn paired(label: &str, reg: &Registry) {
     );
 }
 
-fn index_reads(c: &mut Criterion, label: &str, db: &sled::Db, reg: &Registry) {
+fn index_reads(c: &mut Criterion, label: &str, reg: &Registry) {
     use vtj_emulator::registry::name_index;
-    // The store's trees (`registry::store`).
-    let names = db.open_tree("registry.name_index").unwrap();
-    let persons = db.open_tree("registry.persons").unwrap();
     let keys: Vec<(Vec<u8>, Hetu)> = sample(reg)
         .into_iter()
         .map(|h| {
@@ -228,32 +224,21 @@ fn index_reads(c: &mut Criterion, label: &str, db: &sled::Db, reg: &Registry) {
             (name_index::person_key(&p), h)
         })
         .collect();
-    let entries: usize = keys
-        .iter()
-        .map(|(k, _)| {
-            let v = names
-                .get(k)
-                .unwrap()
-                .expect("every sampled person is filed");
-            name_index::Entries::read(&v).unwrap().len()
-        })
-        .sum();
-    eprintln!(
-        "{label}: {:.3} persons per identification key of the sampled persons",
-        entries as f64 / keys.len() as f64
-    );
     let mut g = c.benchmark_group("point_read");
     let mut i = 0;
     g.bench_function(BenchmarkId::new("identification index", label), |b| {
         b.iter(|| {
             i = (i + 1) % keys.len();
-            black_box(names.get(&keys[i].0).unwrap())
+            black_box(reg.raw_point_read("names", &keys[i].0).unwrap())
         })
     });
     g.bench_function(BenchmarkId::new("persons", label), |b| {
         b.iter(|| {
             i = (i + 1) % keys.len();
-            black_box(persons.get(keys[i].1.as_str()).unwrap())
+            black_box(
+                reg.raw_point_read("persons", keys[i].1.as_str().as_bytes())
+                    .unwrap(),
+            )
         })
     });
     g.finish();

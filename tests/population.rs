@@ -120,8 +120,7 @@ async fn generate_is_deterministic_stats_count_and_the_server_answers() {
 
     // A generated person, found through the store the server opens.
     let generated = {
-        let db = sled::open(&a).unwrap();
-        let reg = Registry::open(&db).unwrap();
+        let reg = Registry::open_dir(&a, vtj_emulator::registry::store::CACHE_BYTES).unwrap();
         let mut key = reg.hetu_at_or_after("0").unwrap();
         while let Some(h) = key.clone() {
             let p = reg.get(&h).unwrap().unwrap();

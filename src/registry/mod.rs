@@ -13,6 +13,7 @@ pub mod name_index;
 mod names;
 pub mod population_cli;
 mod rng;
+mod sorted_runs;
 pub mod stats;
 pub mod store;
 

@@ -5,20 +5,19 @@
 
 use std::time::Instant;
 
-use anyhow::Context;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::cli::PopulationCommand;
 use crate::config::{FixtureSource, Settings};
 use crate::registry::fixtures::Fixtures;
-use crate::registry::generate::{self, Options, Reserved};
+use crate::registry::generate::{self, Options, Phase, Reserved};
 use crate::registry::stats;
-use crate::registry::store::{Registry, RegistryError};
+use crate::registry::store::{self, Registry, RegistryError};
 
-/// Page cache for bulk loading (sled treats it as a target, not a limit; what keeps the
-/// memory of a large generation small is the [`crate::registry::store::BulkWriter`]'s
-/// plain inserts).
-const BULK_CACHE_BYTES: u64 = 256 * 1024 * 1024;
+/// redb's page cache for bulk loading: the dirty pages of a write transaction beyond it
+/// are written out, so this bounds the generation's memory with the hand-over between its
+/// two threads (BENCHMARKS.md, "The stored population").
+const BULK_CACHE_BYTES: usize = 256 * 1024 * 1024;
 
 pub fn run(command: PopulationCommand) -> anyhow::Result<()> {
     match command {
@@ -37,8 +36,7 @@ pub fn run(command: PopulationCommand) -> anyhow::Result<()> {
             criteria,
         } => {
             let settings = store.settings()?;
-            let db = crate::app::open_db(&settings)?;
-            let registry = Registry::open(&db)?;
+            let registry = open(&settings, store::CACHE_BYTES)?;
             let mut out = String::new();
             for h in stats::sample(&registry, count, seed)? {
                 if criteria {
@@ -56,12 +54,20 @@ pub fn run(command: PopulationCommand) -> anyhow::Result<()> {
         }
         PopulationCommand::Stats { store } => {
             let settings = store.settings()?;
-            let db = crate::app::open_db(&settings)?;
-            let registry = Registry::open(&db)?;
+            let registry = open(&settings, store::CACHE_BYTES)?;
             print!("{}", stats::count(&registry)?);
             Ok(())
         }
     }
+}
+
+/// The registry of the settings' data directory.
+fn open(settings: &Settings, cache_bytes: usize) -> anyhow::Result<Registry> {
+    Ok(Registry::open_data_dir(
+        &settings.data_dir,
+        cache_bytes,
+        None,
+    )?)
 }
 
 fn fixtures(settings: &Settings) -> anyhow::Result<Fixtures> {
@@ -79,37 +85,47 @@ fn generate_into(settings: &Settings, persons: u64, seed: u64) -> anyhow::Result
         reserved.hetus.extend(p.passive_hetus.iter().cloned());
         reserved.satus.extend(p.satu.iter().cloned());
     }
-    let db = sled::Config::new()
-        .path(&settings.data_dir)
-        .cache_capacity(BULK_CACHE_BYTES)
-        .open()
-        .with_context(|| format!("cannot open the store in {}", settings.data_dir.display()))?;
-    let registry = Registry::open(&db)?;
+    let registry = open(settings, BULK_CACHE_BYTES)?;
     if registry.has_generated_population()? {
         anyhow::bail!(
             "{} already holds a generated population; generate into a new --data directory (or delete this one) so that two populations never mix",
             settings.data_dir.display()
         );
     }
-    let bar = ProgressBar::new(persons).with_style(
-        ProgressStyle::with_template(
-            "{msg} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} persons ({per_sec}, eta {eta})",
-        )
-        .expect("valid template"),
-    );
-    bar.set_message("generating and storing");
+    let bars = MultiProgress::new();
+    let style = |unit: &str| {
+        ProgressStyle::with_template(&format!(
+            "{{msg:<10}} [{{elapsed_precise}}] {{wide_bar}} {{human_pos}}/{{human_len}} {unit} ({{per_sec}}, {{eta}} left)"
+        ))
+        .expect("valid template")
+    };
+    let generating = bars.add(ProgressBar::new(persons).with_style(style("persons")));
+    generating.set_message("1/2 generating");
+    let storing = bars.add(ProgressBar::new(0).with_style(style("pairs")));
+    storing.set_message("2/2 storing in key order");
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
     let started = Instant::now();
-    let summary = generate::generate(&registry, Options { persons, seed }, &reserved, &mut |n| {
-        bar.set_position(n)
+    let options = Options {
+        persons,
+        seed,
+        threads,
+    };
+    let summary = generate::generate(&registry, options, &reserved, &|phase, n| match phase {
+        Phase::Generating => generating.set_position(n),
+        Phase::Storing(total) => {
+            if storing.length() != Some(total) {
+                generating.finish();
+                storing.set_length(total);
+                storing.reset_elapsed();
+                storing.reset_eta();
+            }
+            storing.set_position(n)
+        }
     })?;
-    bar.finish();
+    generating.finish();
+    storing.finish();
     let generated = started.elapsed();
-    let bar = ProgressBar::new(fixtures.persons.len() as u64);
-    bar.set_message("importing fixtures");
     let n = fixtures.import(&registry)?;
-    bar.set_position(n as u64);
-    db.flush()?;
-    bar.finish_and_clear();
     println!(
         "generated {} persons ({} deceased, {} under non-disclosure, {} minors with guardians, {} abroad, {} passive codes) in {} dwellings of {} buildings on {} properties in {:.1} s",
         summary.persons,
