@@ -11,7 +11,7 @@
 //! Each benchmark cycles through 1,000 codes sampled evenly over the key space, so both
 //! sizes do the same work per lookup; figures go into BENCHMARKS.md. Both stores are
 //! opened from disk before measuring (the small one is generated, closed and reopened), and
-//! nothing is cached beside sled's own page cache: every iteration is a real lookup.
+//! nothing is cached beside redb's own page cache: every iteration is a real lookup.
 //!
 //! - `person_lookup`: `Registry::find_by_hetu` of the first stored code of 1,000 birth
 //!   dates spread over the key space (`registry::stats::sample`, seed 1: the persons
@@ -32,9 +32,13 @@
 //!   `identification` (`search` of the criteria texts, as `person_identification`).
 //! - `point_read` (the reads alone, no decode): for the same persons, the point read of
 //!   the identification index under surname, birth date and first name (`identification
-//!   index`: every person filed there, with the copies of their records, as the search
-//!   reads them) and the point read of the person's record in the persons tree by identity
-//!   code (`persons`, as the lookup reads it).
+//!   index`: every person filed there, as the search reads them) and the point read of the
+//!   person's record in the persons table by identity code (`persons`, as the lookup reads
+//!   it).
+//! - `paired_sizes` (printed, with `VTJ_BENCH_DATA`): lookups in the 1,000-person store
+//!   and in the big one in alternating rounds, and the median of the per-round ratios.
+//! - `encoding/...` (printed): the sampled persons' records in JSON and in postcard (the
+//!   stored form less its version byte): bytes a person, encode and decode time.
 
 use std::hint::black_box;
 
@@ -135,16 +139,50 @@ fn benches(c: &mut Criterion) {
         Fixtures::builtin().unwrap().import(&reg).unwrap();
     }
     // The small store is opened from disk again, like the big one.
-    let reg = Registry::open_dir(dir.path(), CACHE_BYTES).unwrap();
-    run(c, "1k", &reg);
+    let small = Registry::open_dir(dir.path(), CACHE_BYTES).unwrap();
+    run(c, "1k", &small);
 
     if let Ok(path) = std::env::var("VTJ_BENCH_DATA") {
-        let reg = Registry::open_dir(std::path::Path::new(&path), CACHE_BYTES)
+        let big = Registry::open_dir(std::path::Path::new(&path), CACHE_BYTES)
             .expect("VTJ_BENCH_DATA: a generated data directory of this version");
         // The label of the big store (`VTJ_BENCH_LABEL`, default 5.6M).
         let label = std::env::var("VTJ_BENCH_LABEL").unwrap_or_else(|_| "5.6M".into());
-        run(c, &label, &reg);
+        run(c, &label, &big);
+        paired_sizes(&label, &small, &big);
     }
+}
+
+/// Lookups in the small and the big store in alternating rounds (1,000 lookups of each
+/// store's sampled persons in turn, 101 rounds), so the drift of a shared machine falls on
+/// both alike: prints each store's median time per lookup and the median and quartiles of
+/// the per-round ratios big / small.
+fn paired_sizes(label: &str, small: &Registry, big: &Registry) {
+    use std::time::Instant;
+    const ROUNDS: usize = 101;
+    let stores = [small, big];
+    let keys = [sample(small), sample(big)];
+    let mut times: [Vec<f64>; 2] = Default::default();
+    for _ in 0..ROUNDS {
+        for i in 0..2 {
+            let start = Instant::now();
+            for h in &keys[i] {
+                black_box(stores[i].find_by_hetu(h).unwrap());
+            }
+            times[i].push(start.elapsed().as_secs_f64() * 1e6 / keys[i].len() as f64);
+        }
+    }
+    let quartiles = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 4], v[v.len() / 2], v[v.len() * 3 / 4])
+    };
+    let ratios = times[1].iter().zip(&times[0]).map(|(b, s)| b / s).collect();
+    let (q1, r, q3) = quartiles(ratios);
+    eprintln!(
+        "paired_sizes/{label}: {ROUNDS} rounds, medians: lookup 1k {:.2} µs, {label} {:.2} µs; \
+         {label} / 1k {r:.3} (quartiles {q1:.3}–{q3:.3})",
+        quartiles(times[0].clone()).1,
+        quartiles(times[1].clone()).1
+    );
 }
 
 fn run(c: &mut Criterion, label: &str, reg: &Registry) {
@@ -153,6 +191,54 @@ fn run(c: &mut Criterion, label: &str, reg: &Registry) {
     identification(c, label, reg);
     paired(label, reg);
     index_reads(c, label, reg);
+    encodings(label, reg);
+}
+
+/// The stored encoding against JSON on the sampled persons: bytes, and encode and decode
+/// time per person (medians of 21 passes over the 1,000), printed.
+fn encodings(label: &str, reg: &Registry) {
+    use std::time::Instant;
+    use vtj_emulator::registry::Person;
+    let persons: Vec<Person> = sample(reg)
+        .iter()
+        .map(|h| reg.get(h).unwrap().unwrap())
+        .collect();
+    let n = persons.len() as f64;
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let measure = |name: &str, enc: &dyn Fn(&Person) -> Vec<u8>, dec: &dyn Fn(&[u8]) -> Person| {
+        let bytes: Vec<Vec<u8>> = persons.iter().map(enc).collect();
+        for (p, b) in persons.iter().zip(&bytes) {
+            assert_eq!(&dec(b), p, "{name} reads back what it wrote");
+        }
+        let (mut e, mut d) = (Vec::new(), Vec::new());
+        for _ in 0..21 {
+            let start = Instant::now();
+            for p in &persons {
+                black_box(enc(p));
+            }
+            e.push(start.elapsed().as_secs_f64() * 1e6 / n);
+            let start = Instant::now();
+            for b in &bytes {
+                black_box(dec(b));
+            }
+            d.push(start.elapsed().as_secs_f64() * 1e6 / n);
+        }
+        let mean = bytes.iter().map(Vec::len).sum::<usize>() as f64 / n;
+        eprintln!(
+            "encoding/{label}/{name}: {mean:.0} bytes a person, encode {:.2} µs, decode {:.2} µs",
+            median(e),
+            median(d)
+        );
+    };
+    measure("json", &|p| serde_json::to_vec(p).unwrap(), &|b| {
+        serde_json::from_slice(b).unwrap()
+    });
+    measure("postcard", &|p| postcard::to_allocvec(p).unwrap(), &|b| {
+        postcard::from_bytes(b).unwrap()
+    });
 }
 
 /// Lookups and identifications of the same persons in alternating rounds (see the module doc).

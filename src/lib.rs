@@ -24,7 +24,7 @@
 //! - [`access`]: organisations, certificates, service users (argon2id), permits and
 //!   quotas, lockouts, idle users, end-user certificate checks, the `config check` report.
 //! - [`registry`]: the population: persons, buildings, dwellings, properties; code lists,
-//!   sled store, fixtures, the synthetic-population generator and its statistics.
+//!   the redb store, fixtures, the synthetic-population generator and its statistics.
 //! - [`ids`]: personal identity codes, SATU, VTJ-PRT, property and dwelling identifiers.
 //! - [`products`]: the catalogue of data groups, products (built-in and configured), their
 //!   generated response schemas, the response renderer; the building products and the

@@ -110,10 +110,12 @@ fn generate_into(settings: &Settings, persons: u64, seed: u64) -> anyhow::Result
         seed,
         threads,
     };
+    let second_phase = std::sync::OnceLock::new();
     let summary = generate::generate(&registry, options, &reserved, &|phase, n| match phase {
         Phase::Generating => generating.set_position(n),
         Phase::Storing(total) => {
             if storing.length() != Some(total) {
+                second_phase.get_or_init(|| started.elapsed());
                 generating.finish();
                 storing.set_length(total);
                 storing.reset_elapsed();
@@ -139,6 +141,15 @@ fn generate_into(settings: &Settings, persons: u64, seed: u64) -> anyhow::Result
         summary.properties,
         generated.as_secs_f64()
     );
+    if let Some(first) = second_phase.get() {
+        println!(
+            "phase 1 (generating, {} persons) {:.1} s, phase 2 (storing {} sorted pairs in key order) {:.1} s",
+            summary.persons,
+            first.as_secs_f64(),
+            storing.length().unwrap_or(0),
+            (generated - *first).as_secs_f64()
+        );
+    }
     println!("imported {n} fixture persons (they win over generated records)");
     println!("content digest (seed {seed}): {}", summary.digest);
     Ok(())
