@@ -354,7 +354,8 @@ impl Registry {
                 }
             }
         }
-        let txn = registry.db.begin_write()?;
+        let mut txn = registry.db.begin_write()?;
+        txn.set_quick_repair(true);
         {
             let mut t = Tables::open(&txn)?;
             let found = t.meta.get(FORMAT_KEY)?.map(|v| v.value().to_vec());
@@ -378,12 +379,16 @@ impl Registry {
     }
 
     /// Runs `f` on the tables in one write transaction and commits it (durably) if `f`
-    /// succeeds; nothing of it is stored otherwise.
+    /// succeeds; nothing of it is stored otherwise. Every commit saves redb's allocator
+    /// state ("quick repair"), so opening the store after a process that did not close it
+    /// (a server stopped by a signal, a kill) reads that state instead of walking the whole
+    /// file to rebuild it (11–15 s on the 5.6 M-person store, BENCHMARKS.md).
     pub fn write<R, E: From<RegistryError>>(
         &self,
         f: impl FnOnce(&mut Tables<'_>) -> Result<R, E>,
     ) -> Result<R, E> {
-        let txn = self.db.begin_write().map_err(RegistryError::from)?;
+        let mut txn = self.db.begin_write().map_err(RegistryError::from)?;
+        txn.set_quick_repair(true);
         let r = {
             let mut t = Tables::open(&txn)?;
             f(&mut t)?
