@@ -152,7 +152,7 @@ pub fn generate(
             }
         })?
     };
-    registry.finish_generation()?;
+    registry.finish_generation(summary.persons)?;
     Ok(summary)
 }
 

@@ -9,8 +9,8 @@
 //! code, [`crate::registry::name_index`]) and, keys only, by home municipality and birth
 //! date; buildings by street address and old identifier, properties by name
 //! ([`crate::registry::estate_index`]); every write through [`Tables`] keeps them in step.
-//! A meta table holds the store's format ([`FORMAT`]) and, while a generation runs, that it
-//! is unfinished: [`Registry::open`] refuses a generated population of another format with
+//! A meta table holds the store's format ([`FORMAT`]), how many persons a finished
+//! generation wrote and, while a generation runs, that it is unfinished: [`Registry::open`] refuses a generated population of another format with
 //! "regenerate", a store whose generation was interrupted with what to do, and empties a
 //! store of another format that holds fixtures only (the fixtures are imported again at
 //! every start). A data directory whose sled store still holds a population of the format
@@ -65,6 +65,8 @@ const ALL: [Def; 12] = [
 const FORMAT_KEY: &[u8] = b"format";
 /// The meta key present while a generation has not finished.
 const UNFINISHED_KEY: &[u8] = b"generation unfinished";
+/// The meta key of a finished generation: the number of persons generated (decimal text).
+const GENERATED_KEY: &[u8] = b"generated persons";
 
 /// The layout of the store: tables, record encoding and index values. Format 4 is the redb
 /// store with binary records and index entries without a copy of the record; formats 1–3
@@ -215,6 +217,8 @@ pub fn is_locked(e: &sled::Error) -> bool {
 /// no reason: they are imported into the redb store at start.
 pub fn refuse_sled_population(db: &sled::Db) -> Result<(), RegistryError> {
     let old = |e| RegistryError::Sled("registry".into(), e);
+    // Formats 1–3 (frozen) numbered generated buildings from VTJ-PRT 910000000 on.
+    const GENERATED_PRT_FROM: &[u8] = b"910000000";
     if !db
         .tree_names()
         .iter()
@@ -222,10 +226,9 @@ pub fn refuse_sled_population(db: &sled::Db) -> Result<(), RegistryError> {
     {
         return Ok(());
     }
-    let from = crate::registry::fixture_estate::GENERATED_PRT_FROM.to_string();
     let buildings = db.open_tree("registry.buildings").map_err(old)?;
     if buildings
-        .range(from.as_bytes()..)
+        .range(GENERATED_PRT_FROM..)
         .next()
         .transpose()
         .map_err(old)?
@@ -410,10 +413,13 @@ impl Registry {
         })
     }
 
-    /// Clears the mark of [`Registry::start_generation`], durably.
-    pub(crate) fn finish_generation(&self) -> Result<(), RegistryError> {
+    /// Clears the mark of [`Registry::start_generation`] and records that `persons` were
+    /// generated, durably.
+    pub(crate) fn finish_generation(&self, persons: u64) -> Result<(), RegistryError> {
         self.write(|t| {
             t.meta.remove(UNFINISHED_KEY)?;
+            t.meta
+                .insert(GENERATED_KEY, persons.to_string().as_bytes())?;
             Ok::<_, RegistryError>(())
         })?;
         if let Some(dir) = &self.dir {
@@ -685,9 +691,9 @@ impl Registry {
             .transpose()
     }
 
-    /// Whether a generated population is stored (a building in the generated PRT range).
+    /// Whether a generated population is stored (or was begun: the meta table says so).
     pub fn has_generated_population(&self) -> Result<bool, RegistryError> {
-        self.read(BUILDINGS, generated_in)
+        self.read(META, generated_in)
     }
 
     /// Whether an active or passive identity code is taken.
@@ -839,12 +845,11 @@ fn prefixed<'p>(
         .take_while(move |k| k.as_ref().map_or(true, |k| k.starts_with(prefix))))
 }
 
-/// Whether a buildings table holds a building of the generated PRT range.
+/// Whether a meta table records a generation, finished or not.
 fn generated_in(
     t: &impl ReadableTable<&'static [u8], &'static [u8]>,
 ) -> Result<bool, RegistryError> {
-    let from = crate::registry::fixture_estate::GENERATED_PRT_FROM.to_string();
-    Ok(t.range::<&[u8]>(from.as_bytes()..)?.next().is_some())
+    Ok(t.get(GENERATED_KEY)?.is_some() || t.get(UNFINISHED_KEY)?.is_some())
 }
 
 impl<'t> Tables<'t> {
@@ -866,7 +871,7 @@ impl<'t> Tables<'t> {
     }
 
     fn has_generated_population(&self) -> Result<bool, RegistryError> {
-        generated_in(&self.buildings)
+        generated_in(&self.meta)
     }
 
     /// Files (`Some(hetu)` kept) or takes out a person in the identification index.
