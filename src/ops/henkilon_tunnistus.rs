@@ -231,7 +231,8 @@ mod tests {
         let spoiled = |i: usize| !is(i, "Matti Juhani", Some("837"));
         for (i, p) in namesakes.iter().enumerate() {
             if spoiled(i) {
-                reg.spoil_person(p.hetu.as_str().as_bytes(), b"not a record");
+                reg.raw_insert("persons", p.hetu.as_str().as_bytes(), b"not a record")
+                    .unwrap();
             }
         }
         let mut want: Vec<String> = (1..40).step_by(4).map(code).collect();
@@ -255,10 +256,9 @@ mod tests {
         );
         // Without spoiled records: the municipality narrows, no municipality widens.
         for p in &namesakes {
-            reg.spoil_person(
-                p.hetu.as_str().as_bytes(),
-                &crate::registry::store::encode(p),
-            );
+            let record = crate::registry::store::encode(p);
+            reg.raw_insert("persons", p.hetu.as_str().as_bytes(), &record)
+                .unwrap();
             reg.put(p).unwrap();
         }
         assert_eq!(

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressState, ProgressStyle};
 
 use crate::cli::PopulationCommand;
 use crate::config::{FixtureSource, Settings};
@@ -95,14 +95,15 @@ fn generate_into(settings: &Settings, persons: u64, seed: u64) -> anyhow::Result
     let bars = MultiProgress::new();
     let style = |unit: &str| {
         ProgressStyle::with_template(&format!(
-            "{{msg:<10}} [{{elapsed_precise}}] {{wide_bar}} {{human_pos}}/{{human_len}} {unit} ({{per_sec}}, {{eta}} left)"
+            "{{msg:<24}} [{{elapsed_precise}}] {{wide_bar}} {{human_pos}}/{{human_len}} {unit} ({{rate}}, {{eta}} left)"
         ))
         .expect("valid template")
+        .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.0}/s", s.per_sec());
+        })
     };
     let generating = bars.add(ProgressBar::new(persons).with_style(style("persons")));
     generating.set_message("1/2 generating");
-    let storing = bars.add(ProgressBar::new(0).with_style(style("pairs")));
-    storing.set_message("2/2 storing in key order");
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
     let started = Instant::now();
     let options = Options {
@@ -110,22 +111,24 @@ fn generate_into(settings: &Settings, persons: u64, seed: u64) -> anyhow::Result
         seed,
         threads,
     };
-    let second_phase = std::sync::OnceLock::new();
+    // The second phase's bar appears when it begins (its length is known only then).
+    let storing = std::sync::OnceLock::<(ProgressBar, std::time::Duration)>::new();
     let summary = generate::generate(&registry, options, &reserved, &|phase, n| match phase {
         Phase::Generating => generating.set_position(n),
         Phase::Storing(total) => {
-            if storing.length() != Some(total) {
-                second_phase.get_or_init(|| started.elapsed());
+            let (bar, _) = storing.get_or_init(|| {
                 generating.finish();
-                storing.set_length(total);
-                storing.reset_elapsed();
-                storing.reset_eta();
-            }
-            storing.set_position(n)
+                let bar = bars.add(ProgressBar::new(total).with_style(style("pairs")));
+                bar.set_message("2/2 storing in key order");
+                (bar, started.elapsed())
+            });
+            bar.set_position(n)
         }
     })?;
     generating.finish();
-    storing.finish();
+    if let Some((bar, _)) = storing.get() {
+        bar.finish();
+    }
     let generated = started.elapsed();
     let n = fixtures.import(&registry)?;
     println!(
@@ -141,12 +144,12 @@ fn generate_into(settings: &Settings, persons: u64, seed: u64) -> anyhow::Result
         summary.properties,
         generated.as_secs_f64()
     );
-    if let Some(first) = second_phase.get() {
+    if let Some((bar, first)) = storing.get() {
         println!(
             "phase 1 (generating, {} persons) {:.1} s, phase 2 (storing {} sorted pairs in key order) {:.1} s",
             summary.persons,
             first.as_secs_f64(),
-            storing.length().unwrap_or(0),
+            bar.length().unwrap_or(0),
             (generated - *first).as_secs_f64()
         );
     }

@@ -481,15 +481,24 @@ impl Registry {
         }
     }
 
-    /// Stores `value` under `key` in the persons table as it is, bypassing the encoding
-    /// and the indexes (tests spoil records so).
-    #[cfg(test)]
-    pub(crate) fn spoil_person(&self, key: &[u8], value: &[u8]) {
+    /// Stores `value` under `key` in the table of `which` ("persons" or "names") as it is,
+    /// bypassing the encoding and the indexes, and gives the value it replaced (tests
+    /// spoil records and index entries so).
+    #[doc(hidden)]
+    pub fn raw_insert(
+        &self,
+        which: &str,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<Option<Vec<u8>>, RegistryError> {
         self.write(|t| {
-            t.persons.insert(key, value)?;
-            Ok::<_, RegistryError>(())
+            let table = if which == "names" {
+                &mut t.names
+            } else {
+                &mut t.persons
+            };
+            Ok::<_, RegistryError>(table.insert(key, value)?.map(|v| v.value().to_vec()))
         })
-        .unwrap();
     }
 
     /// The stored bytes under `key` in the table of `which` ("persons" or "names"), for
