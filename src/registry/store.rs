@@ -649,12 +649,26 @@ impl Registry {
     /// Streams every stored person in key order (nothing is held beyond one record; the
     /// read transaction lives as long as the iterator).
     pub fn persons(&self) -> impl Iterator<Item = Result<Person, RegistryError>> + '_ {
+        self.persons_after(None)
+    }
+
+    /// Streams the stored persons in key order from just after the key `after` (from the
+    /// first when `None`), one record at a time.
+    pub fn persons_after(
+        &self,
+        after: Option<&str>,
+    ) -> impl Iterator<Item = Result<Person, RegistryError>> + '_ {
+        use std::ops::Bound;
+        let from = match after {
+            Some(k) => Bound::Excluded(k.as_bytes()),
+            None => Bound::Unbounded,
+        };
         let range = self
             .db
             .begin_read()
             .map_err(RegistryError::from)
             .and_then(|txn| Ok(txn.open_table(PERSONS)?))
-            .and_then(|t| Ok(t.range::<&[u8]>(..)?));
+            .and_then(|t| Ok(t.range::<&[u8]>((from, Bound::Unbounded))?));
         let (range, first) = match range {
             Ok(r) => (Some(r), None),
             Err(e) => (None, Some(Err(e))),
@@ -1343,6 +1357,19 @@ mod tests {
         let e = refuse_sled_population(&db).unwrap_err();
         assert!(e.to_string().contains("registry format 3"), "{e}");
         assert!(e.to_string().contains("regenerate the population"), "{e}");
+    }
+
+    #[test]
+    fn persons_stream_in_key_order_from_after_a_key() {
+        let reg = Registry::temporary().unwrap();
+        Fixtures::builtin().unwrap().import(&reg).unwrap();
+        let all: Vec<String> = reg.persons().map(|p| p.unwrap().hetu.to_string()).collect();
+        assert!(all.len() > 3 && all.windows(2).all(|w| w[0] < w[1]));
+        let rest: Vec<String> = reg
+            .persons_after(Some(&all[1]))
+            .map(|p| p.unwrap().hetu.to_string())
+            .collect();
+        assert_eq!(rest, all[2..]);
     }
 
     /// Refiling and replacing keep the identification index in step with the persons table.
