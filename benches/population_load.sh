@@ -7,7 +7,8 @@
 # and `vtj-emulator loadtest` queries those codes (PERUSSANOMA 3, keep-alive), after three
 # unmeasured passes over them that fill the caches. The stores
 # take turns, ROUNDS times, so drift on a shared machine falls on both alike; the script
-# prints each run, the medians and the ratio large / small.
+# prints each run, the medians and their ratio large / small, and each round's ratio (the
+# large run against the small run just before it) with their median.
 #
 # Usage: benches/population_load.sh SMALL_DIR LARGE_DIR
 #        ROUNDS=5 DURATION=10s CONNECTIONS=8 benches/population_load.sh SMALL LARGE
@@ -58,7 +59,7 @@ done
 python3 - "$TMP" "$ROUNDS" <<'PY'
 import json, os, statistics, sys
 d, rounds = sys.argv[1], int(sys.argv[2])
-med = {}
+med, rates_of = {}, {}
 for label in ("small", "large"):
     rates = []
     for r in range(1, rounds + 1):
@@ -67,5 +68,10 @@ for label in ("small", "large"):
         print(f"{label} round {r}: {x['throughput_rps']:8.0f}/s  p50 {l['p50']:.3f}  p99 {l['p99']:.3f} ms  errors {x['errors']}")
         rates.append(x["throughput_rps"])
     med[label] = statistics.median(rates)
+    rates_of[label] = rates
 print(f"median small {med['small']:.0f}/s, large {med['large']:.0f}/s, ratio large/small {med['large'] / med['small']:.3f}")
+# Paired: each round's large run follows its small run, so drift falls on both alike.
+ratios = [l / s for s, l in zip(rates_of["small"], rates_of["large"])]
+print("per-round ratios large/small: " + ", ".join(f"{r:.3f}" for r in ratios)
+      + f"; median {statistics.median(ratios):.3f}")
 PY

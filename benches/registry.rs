@@ -11,7 +11,7 @@
 //! Each benchmark cycles through 1,000 codes sampled evenly over the key space, so both
 //! sizes do the same work per lookup; figures go into BENCHMARKS.md. Both stores are
 //! opened from disk before measuring (the small one is generated, closed and reopened), and
-//! nothing is cached beside sled's own page cache: every iteration is a real lookup.
+//! nothing is cached beside redb's own page cache: every iteration is a real lookup.
 //!
 //! - `person_lookup`: `Registry::find_by_hetu` of the first stored code of 1,000 birth
 //!   dates spread over the key space (`registry::stats::sample`, seed 1: the persons
@@ -32,9 +32,13 @@
 //!   `identification` (`search` of the criteria texts, as `person_identification`).
 //! - `point_read` (the reads alone, no decode): for the same persons, the point read of
 //!   the identification index under surname, birth date and first name (`identification
-//!   index`: every person filed there, with the copies of their records, as the search
-//!   reads them) and the point read of the person's record in the persons tree by identity
-//!   code (`persons`, as the lookup reads it).
+//!   index`: every person filed there, as the search reads them) and the point read of the
+//!   person's record in the persons table by identity code (`persons`, as the lookup reads
+//!   it).
+//! - `paired_sizes` (printed, with `VTJ_BENCH_DATA`): lookups in the 1,000-person store
+//!   and in the big one in alternating rounds, and the median of the per-round ratios.
+//! - `encoding/...` (printed): the sampled persons' records in JSON and in postcard (the
+//!   stored form less its version byte): bytes a person, encode and decode time.
 
 use std::hint::black_box;
 
@@ -122,38 +126,119 @@ fn identification(c: &mut Criterion, label: &str, reg: &Registry) {
 }
 
 fn benches(c: &mut Criterion) {
+    use vtj_emulator::registry::store::CACHE_BYTES;
     let dir = tempfile::tempdir().unwrap();
     {
-        let db = sled::open(dir.path()).unwrap();
-        let reg = Registry::open(&db).unwrap();
+        let reg = Registry::open_dir(dir.path(), CACHE_BYTES).unwrap();
         let options = Options {
             persons: 1000,
             seed: 1,
+            threads: 2,
         };
-        generate::generate(&reg, options, &Reserved::default(), &mut |_| {}).unwrap();
+        generate::generate(&reg, options, &Reserved::default(), &|_, _| {}).unwrap();
         Fixtures::builtin().unwrap().import(&reg).unwrap();
-        db.flush().unwrap();
     }
-    let small = sled::Config::new().path(dir.path());
-    let db = vtj_emulator::registry::store::reopen(&small).unwrap();
-    let reg = Registry::open(&db).unwrap();
-    run(c, "1k", &db, &reg);
+    // The small store is opened from disk again, like the big one.
+    let small = Registry::open_dir(dir.path(), CACHE_BYTES).unwrap();
+    run(c, "1k", &small);
 
     if let Ok(path) = std::env::var("VTJ_BENCH_DATA") {
-        let db = sled::open(&path).expect("VTJ_BENCH_DATA: a generated data directory");
-        let reg = Registry::open(&db).expect("VTJ_BENCH_DATA: a store of this version");
+        let big = Registry::open_dir(std::path::Path::new(&path), CACHE_BYTES)
+            .expect("VTJ_BENCH_DATA: a generated data directory of this version");
         // The label of the big store (`VTJ_BENCH_LABEL`, default 5.6M).
         let label = std::env::var("VTJ_BENCH_LABEL").unwrap_or_else(|_| "5.6M".into());
-        run(c, &label, &db, &reg);
+        run(c, &label, &big);
+        paired_sizes(&label, &small, &big);
     }
 }
 
-fn run(c: &mut Criterion, label: &str, db: &sled::Db, reg: &Registry) {
+/// Lookups in the small and the big store in alternating rounds (1,000 lookups of each
+/// store's sampled persons in turn, 101 rounds), so the drift of a shared machine falls on
+/// both alike: prints each store's median time per lookup and the median and quartiles of
+/// the per-round ratios big / small.
+fn paired_sizes(label: &str, small: &Registry, big: &Registry) {
+    use std::time::Instant;
+    const ROUNDS: usize = 101;
+    let stores = [small, big];
+    let keys = [sample(small), sample(big)];
+    let mut times: [Vec<f64>; 2] = Default::default();
+    for _ in 0..ROUNDS {
+        for i in 0..2 {
+            let start = Instant::now();
+            for h in &keys[i] {
+                black_box(stores[i].find_by_hetu(h).unwrap());
+            }
+            times[i].push(start.elapsed().as_secs_f64() * 1e6 / keys[i].len() as f64);
+        }
+    }
+    let quartiles = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 4], v[v.len() / 2], v[v.len() * 3 / 4])
+    };
+    let ratios = times[1].iter().zip(&times[0]).map(|(b, s)| b / s).collect();
+    let (q1, r, q3) = quartiles(ratios);
+    eprintln!(
+        "paired_sizes/{label}: {ROUNDS} rounds, medians: lookup 1k {:.2} µs, {label} {:.2} µs; \
+         {label} / 1k {r:.3} (quartiles {q1:.3}–{q3:.3})",
+        quartiles(times[0].clone()).1,
+        quartiles(times[1].clone()).1
+    );
+}
+
+fn run(c: &mut Criterion, label: &str, reg: &Registry) {
     lookup(c, "person_lookup", label, reg, sample(reg));
     lookup(c, "person_lookup_random", label, reg, random_sample(reg));
     identification(c, label, reg);
     paired(label, reg);
-    index_reads(c, label, db, reg);
+    index_reads(c, label, reg);
+    encodings(label, reg);
+}
+
+/// The stored encoding against JSON on the sampled persons: bytes, and encode and decode
+/// time per person (medians of 21 passes over the 1,000), printed.
+fn encodings(label: &str, reg: &Registry) {
+    use std::time::Instant;
+    use vtj_emulator::registry::Person;
+    let persons: Vec<Person> = sample(reg)
+        .iter()
+        .map(|h| reg.get(h).unwrap().unwrap())
+        .collect();
+    let n = persons.len() as f64;
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let measure = |name: &str, enc: &dyn Fn(&Person) -> Vec<u8>, dec: &dyn Fn(&[u8]) -> Person| {
+        let bytes: Vec<Vec<u8>> = persons.iter().map(enc).collect();
+        for (p, b) in persons.iter().zip(&bytes) {
+            assert_eq!(&dec(b), p, "{name} reads back what it wrote");
+        }
+        let (mut e, mut d) = (Vec::new(), Vec::new());
+        for _ in 0..21 {
+            let start = Instant::now();
+            for p in &persons {
+                black_box(enc(p));
+            }
+            e.push(start.elapsed().as_secs_f64() * 1e6 / n);
+            let start = Instant::now();
+            for b in &bytes {
+                black_box(dec(b));
+            }
+            d.push(start.elapsed().as_secs_f64() * 1e6 / n);
+        }
+        let mean = bytes.iter().map(Vec::len).sum::<usize>() as f64 / n;
+        eprintln!(
+            "encoding/{label}/{name}: {mean:.0} bytes a person, encode {:.2} µs, decode {:.2} µs",
+            median(e),
+            median(d)
+        );
+    };
+    measure("json", &|p| serde_json::to_vec(p).unwrap(), &|b| {
+        serde_json::from_slice(b).unwrap()
+    });
+    measure("postcard", &|p| postcard::to_allocvec(p).unwrap(), &|b| {
+        postcard::from_bytes(b).unwrap()
+    });
 }
 
 /// Lookups and identifications of the same persons in alternating rounds (see the module doc).
@@ -216,11 +301,8 @@ fn paired(label: &str, reg: &Registry) {
     );
 }
 
-fn index_reads(c: &mut Criterion, label: &str, db: &sled::Db, reg: &Registry) {
+fn index_reads(c: &mut Criterion, label: &str, reg: &Registry) {
     use vtj_emulator::registry::name_index;
-    // The store's trees (`registry::store`).
-    let names = db.open_tree("registry.name_index").unwrap();
-    let persons = db.open_tree("registry.persons").unwrap();
     let keys: Vec<(Vec<u8>, Hetu)> = sample(reg)
         .into_iter()
         .map(|h| {
@@ -228,32 +310,21 @@ fn index_reads(c: &mut Criterion, label: &str, db: &sled::Db, reg: &Registry) {
             (name_index::person_key(&p), h)
         })
         .collect();
-    let entries: usize = keys
-        .iter()
-        .map(|(k, _)| {
-            let v = names
-                .get(k)
-                .unwrap()
-                .expect("every sampled person is filed");
-            name_index::Entries::read(&v).unwrap().len()
-        })
-        .sum();
-    eprintln!(
-        "{label}: {:.3} persons per identification key of the sampled persons",
-        entries as f64 / keys.len() as f64
-    );
     let mut g = c.benchmark_group("point_read");
     let mut i = 0;
     g.bench_function(BenchmarkId::new("identification index", label), |b| {
         b.iter(|| {
             i = (i + 1) % keys.len();
-            black_box(names.get(&keys[i].0).unwrap())
+            black_box(reg.raw_point_read("names", &keys[i].0).unwrap())
         })
     });
     g.bench_function(BenchmarkId::new("persons", label), |b| {
         b.iter(|| {
             i = (i + 1) % keys.len();
-            black_box(persons.get(keys[i].1.as_str()).unwrap())
+            black_box(
+                reg.raw_point_read("persons", keys[i].1.as_str().as_bytes())
+                    .unwrap(),
+            )
         })
     });
     g.finish();

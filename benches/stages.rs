@@ -2,9 +2,9 @@
 //! `TeeHenkilonTunnusKysely` (and, for issue 8, of a `TeeHenkilonTunnistusKysely` with the
 //! read of its `HakuXml` criteria document), the service user's authentication (argon2id on the first
 //! use, the remembered digest afterwards, and a wrong password), a registry lookup hot (the
-//! same person again: sled's cache holds the path) and cold (the first lookup after the
-//! store was opened: sled's cache is empty, the operating system's page cache may hold the
-//! file), the audit append without the durable sync (the chain digest and sled inserts of
+//! same person again: redb's cache holds the path) and cold (the first lookup after the
+//! registry was opened: redb's cache is empty, the operating system's page cache may hold
+//! the file), the audit append without the durable sync (the chain digest and sled inserts of
 //! the record and its index entries, as the writer does for each record) and the durable
 //! audit append through the real writer: one appender alone (every append waits for its
 //! own sync) and eight at once (one group commit serves them). Lookups against population
@@ -97,17 +97,17 @@ fn authenticate(c: &mut Criterion) {
 fn lookup(c: &mut Criterion) {
     use vtj_emulator::registry::Registry;
     use vtj_emulator::registry::generate::{self, Options, Reserved};
+    use vtj_emulator::registry::store::CACHE_BYTES;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("data");
     let hetus = {
-        let db = sled::open(&path).unwrap();
-        let reg = Registry::open(&db).unwrap();
+        let reg = Registry::open_dir(&path, CACHE_BYTES).unwrap();
         let options = Options {
             persons: 20_000,
             seed: 1,
+            threads: 2,
         };
-        generate::generate(&reg, options, &Reserved::default(), &mut |_| {}).unwrap();
-        db.flush().unwrap();
+        generate::generate(&reg, options, &Reserved::default(), &|_, _| {}).unwrap();
         let mut hetus = Vec::new();
         for (n, p) in reg.persons().enumerate() {
             if n % 97 == 0 {
@@ -116,12 +116,10 @@ fn lookup(c: &mut Criterion) {
         }
         hetus
     };
-    let config = sled::Config::new().path(&path);
-    let open = || vtj_emulator::registry::store::reopen(&config).unwrap();
+    let open = || Registry::open_dir(&path, CACHE_BYTES).unwrap();
     let mut group = c.benchmark_group("stage/person lookup (20 000 persons)");
     {
-        let db = open();
-        let reg = Registry::open(&db).unwrap();
+        let reg = open();
         let hot = &hetus[0];
         reg.find_by_hetu(hot).unwrap();
         group.bench_function("hot (the same person again)", |b| {
@@ -134,12 +132,11 @@ fn lookup(c: &mut Criterion) {
         b.iter_batched(
             || {
                 i = (i + 1) % hetus.len();
-                let db = open();
-                (Registry::open(&db).unwrap(), db, &hetus[i])
+                (open(), &hetus[i])
             },
-            |(reg, db, hetu)| {
+            |(reg, hetu)| {
                 let found = black_box(reg.find_by_hetu(hetu).unwrap());
-                (found, reg, db)
+                (found, reg)
             },
             criterion::BatchSize::PerIteration,
         )

@@ -1,5 +1,6 @@
-//! The running emulator's shared state: checked settings, the open sled database with its
-//! registry and audit log, and the WSDL documents. Opening it imports the fixtures.
+//! The running emulator's shared state: checked settings, the open registry (its own redb
+//! file) and sled database (audit log, access state), and the WSDL documents. Opening it
+//! imports the fixtures.
 
 use std::sync::{Arc, RwLock};
 
@@ -67,7 +68,11 @@ impl App {
     pub fn open(settings: Settings) -> Result<Arc<Self>, OpenError> {
         crate::soap::schema::load()?;
         let db = open_db(&settings)?;
-        let registry = Registry::open(&db)?;
+        let registry = Registry::open_data_dir(
+            &settings.data_dir,
+            crate::registry::store::CACHE_BYTES,
+            Some(&db),
+        )?;
         let fixtures = match &settings.fixtures {
             FixtureSource::Builtin => Fixtures::builtin()?,
             FixtureSource::Files(files) => Fixtures::load(files)?,

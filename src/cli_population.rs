@@ -6,15 +6,14 @@
 
 use std::time::Instant;
 
-use anyhow::Context;
 use clap::Subcommand;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressState, ProgressStyle};
 
 use crate::config::{FixtureSource, Settings};
 use crate::registry::fixtures::Fixtures;
-use crate::registry::generate::{self, Options, Reserved};
+use crate::registry::generate::{self, Options, Phase, Reserved};
 use crate::registry::stats;
-use crate::registry::store::{Registry, RegistryError};
+use crate::registry::store::{self, Registry, RegistryError};
 use crate::store_args::StoreArgs;
 
 #[derive(Debug, Subcommand)]
@@ -56,10 +55,10 @@ pub enum PopulationCommand {
     },
 }
 
-/// Page cache for bulk loading (sled treats it as a target, not a limit; what keeps the
-/// memory of a large generation small is the [`crate::registry::store::BulkWriter`]'s
-/// plain inserts).
-const BULK_CACHE_BYTES: u64 = 256 * 1024 * 1024;
+/// redb's page cache for bulk loading: the dirty pages of a write transaction beyond it
+/// are written out, so this bounds the generation's memory with the hand-over between its
+/// two threads (BENCHMARKS.md, "The stored population").
+const BULK_CACHE_BYTES: usize = 256 * 1024 * 1024;
 
 pub fn run(command: PopulationCommand) -> anyhow::Result<()> {
     match command {
@@ -78,8 +77,7 @@ pub fn run(command: PopulationCommand) -> anyhow::Result<()> {
             criteria,
         } => {
             let settings = store.settings()?;
-            let db = crate::app::open_db(&settings)?;
-            let registry = Registry::open(&db)?;
+            let registry = open(&settings, store::CACHE_BYTES)?;
             let mut out = String::new();
             for h in stats::sample(&registry, count, seed)? {
                 if criteria {
@@ -97,12 +95,20 @@ pub fn run(command: PopulationCommand) -> anyhow::Result<()> {
         }
         PopulationCommand::Stats { store } => {
             let settings = store.settings()?;
-            let db = crate::app::open_db(&settings)?;
-            let registry = Registry::open(&db)?;
+            let registry = open(&settings, store::CACHE_BYTES)?;
             print!("{}", stats::count(&registry)?);
             Ok(())
         }
     }
+}
+
+/// The registry of the settings' data directory.
+fn open(settings: &Settings, cache_bytes: usize) -> anyhow::Result<Registry> {
+    Ok(Registry::open_data_dir(
+        &settings.data_dir,
+        cache_bytes,
+        None,
+    )?)
 }
 
 fn fixtures(settings: &Settings) -> anyhow::Result<Fixtures> {
@@ -120,37 +126,52 @@ fn generate_into(settings: &Settings, persons: u64, seed: u64) -> anyhow::Result
         reserved.hetus.extend(p.passive_hetus.iter().cloned());
         reserved.satus.extend(p.satu.iter().cloned());
     }
-    let db = sled::Config::new()
-        .path(&settings.data_dir)
-        .cache_capacity(BULK_CACHE_BYTES)
-        .open()
-        .with_context(|| format!("cannot open the store in {}", settings.data_dir.display()))?;
-    let registry = Registry::open(&db)?;
+    let registry = open(settings, BULK_CACHE_BYTES)?;
     if registry.has_generated_population()? {
         anyhow::bail!(
             "{} already holds a generated population; generate into a new --data directory (or delete this one) so that two populations never mix",
             settings.data_dir.display()
         );
     }
-    let bar = ProgressBar::new(persons).with_style(
-        ProgressStyle::with_template(
-            "{msg} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} persons ({per_sec}, eta {eta})",
-        )
-        .expect("valid template"),
-    );
-    bar.set_message("generating and storing");
+    let bars = MultiProgress::new();
+    let style = |unit: &str| {
+        ProgressStyle::with_template(&format!(
+            "{{msg:<24}} [{{elapsed_precise}}] {{wide_bar}} {{human_pos}}/{{human_len}} {unit} ({{rate}}, {{eta}} left)"
+        ))
+        .expect("valid template")
+        .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.0}/s", s.per_sec());
+        })
+    };
+    let generating = bars.add(ProgressBar::new(persons).with_style(style("persons")));
+    generating.set_message("1/2 generating");
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
     let started = Instant::now();
-    let summary = generate::generate(&registry, Options { persons, seed }, &reserved, &mut |n| {
-        bar.set_position(n)
+    let options = Options {
+        persons,
+        seed,
+        threads,
+    };
+    // The second phase's bar appears when it begins (its length is known only then).
+    let storing = std::sync::OnceLock::<(ProgressBar, std::time::Duration)>::new();
+    let summary = generate::generate(&registry, options, &reserved, &|phase, n| match phase {
+        Phase::Generating => generating.set_position(n),
+        Phase::Storing(total) => {
+            let (bar, _) = storing.get_or_init(|| {
+                generating.finish();
+                let bar = bars.add(ProgressBar::new(total).with_style(style("pairs")));
+                bar.set_message("2/2 storing in key order");
+                (bar, started.elapsed())
+            });
+            bar.set_position(n)
+        }
     })?;
-    bar.finish();
+    generating.finish();
+    if let Some((bar, _)) = storing.get() {
+        bar.finish();
+    }
     let generated = started.elapsed();
-    let bar = ProgressBar::new(fixtures.persons.len() as u64);
-    bar.set_message("importing fixtures");
     let n = fixtures.import(&registry)?;
-    bar.set_position(n as u64);
-    db.flush()?;
-    bar.finish_and_clear();
     println!(
         "generated {} persons ({} deceased, {} under non-disclosure, {} minors with guardians, {} abroad, {} passive codes) in {} dwellings of {} buildings on {} properties in {:.1} s",
         summary.persons,
@@ -164,6 +185,15 @@ fn generate_into(settings: &Settings, persons: u64, seed: u64) -> anyhow::Result
         summary.properties,
         generated.as_secs_f64()
     );
+    if let Some((bar, first)) = storing.get() {
+        println!(
+            "phase 1 (generating, {} persons) {:.1} s, phase 2 (storing {} sorted pairs in key order) {:.1} s",
+            summary.persons,
+            first.as_secs_f64(),
+            bar.length().unwrap_or(0),
+            (generated - *first).as_secs_f64()
+        );
+    }
     println!("imported {n} fixture persons (they win over generated records)");
     println!("content digest (seed {seed}): {}", summary.digest);
     Ok(())

@@ -23,7 +23,8 @@
 //! - [`pki`]: generation of the committed test PKI (never used at run time).
 //!
 //! Floor 2:
-//! - [`registry`]: the population and its sled store, code lists, fixtures and generator.
+//! - [`registry`]: the population in its redb store (postcard records), code lists, fixtures
+//!   and the generator.
 //! - [`access`]: organisations, service users, permits, quotas, lockouts, idle users.
 //! - [`soap`]: SOAP 1.1/1.2 envelopes and faults, X-Road framing, the request schemas.
 //! - [`hakuxml`]: the typed search-criteria documents of the identification queries.

@@ -669,9 +669,10 @@ async fn the_catalogue_pages_by_cursor_filters_edge_cases_and_previews_products(
         Options {
             persons: 400,
             seed: 7,
+            threads: 1,
         },
         &Reserved::default(),
-        &mut |_| {},
+        &|_, _| {},
     )
     .unwrap();
     vtj_emulator::registry::fixtures::Fixtures::builtin()

@@ -209,11 +209,11 @@ async fn a_disclosed_person_finds_the_identification_in_the_audit_trail() {
 #[tokio::test]
 async fn an_unreadable_index_entry_answers_1800_and_discloses_nothing() {
     let s = server(true).await;
-    let names = s.app.db.open_tree("registry.name_index").unwrap();
     let birth = jiff::civil::date(2001, 5, 2);
     let key = vtj_emulator::registry::name_index::key("jäppinen", birth, "albert");
-    names
-        .insert(key, &b"\x00\x05alb"[..])
+    s.app
+        .registry
+        .raw_insert("names", &key, b"\x00\x05alb")
         .unwrap()
         .expect("Albert is filed under this key");
     let doc = ask(&s, &person_haku("Jäppinen", "Albert", "20010502", None)).await;

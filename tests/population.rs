@@ -58,11 +58,16 @@ async fn generate_is_deterministic_stats_count_and_the_server_answers() {
         String::from_utf8_lossy(&again.stderr).contains("already holds a generated population")
     );
 
-    // A sample for `loadtest --hetu-file`: stored codes, spread over the store, repeatable.
+    // A sample for `loadtest --hetu-file`: stored codes, spread over the store, repeatable,
+    // and the same from the second run's store, whose counts agree too.
     let sample = cli(&["population", "sample", "--count", "200", "--data", a_str]);
     assert_eq!(
         sample,
-        cli(&["population", "sample", "--count", "200", "--data", a_str])
+        cli(&["population", "sample", "--count", "200", "--data", b_str])
+    );
+    assert_eq!(
+        cli(&["population", "stats", "--data", a_str]),
+        cli(&["population", "stats", "--data", b_str])
     );
     let codes: Vec<&str> = sample.lines().collect();
     assert_eq!(codes.len(), 200);
@@ -120,8 +125,7 @@ async fn generate_is_deterministic_stats_count_and_the_server_answers() {
 
     // A generated person, found through the store the server opens.
     let generated = {
-        let db = sled::open(&a).unwrap();
-        let reg = Registry::open(&db).unwrap();
+        let reg = Registry::open_dir(&a, vtj_emulator::registry::store::CACHE_BYTES).unwrap();
         let mut key = reg.hetu_at_or_after("0").unwrap();
         while let Some(h) = key.clone() {
             let p = reg.get(&h).unwrap().unwrap();
@@ -156,4 +160,63 @@ async fn generate_is_deterministic_stats_count_and_the_server_answers() {
         assert_eq!(id.text.trim(), hetu);
     }
     server.stop().await;
+}
+
+/// A generation stopped by Ctrl-C (SIGINT) leaves a store that the server and the
+/// population commands refuse, saying what to do.
+#[test]
+fn an_interrupted_generation_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("c");
+    let data_str = data.to_str().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vtj-emulator"))
+        .args([
+            "population",
+            "generate",
+            "--persons",
+            "5000000",
+            "--data",
+            data_str,
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Interrupted once it has begun writing.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !data.join("registry.generating").exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the generation never began"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(!child.wait().unwrap().success());
+    for args in [
+        &["population", "stats", "--data", data_str][..],
+        &[
+            "serve",
+            "--data",
+            data_str,
+            "--listen",
+            "127.0.0.1:0",
+            "--monitor-listen",
+            "off",
+        ],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_vtj-emulator"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} accepted the store");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("was interrupted"), "{args:?}: {err}");
+        assert!(err.contains("population generate again"), "{args:?}: {err}");
+    }
 }

@@ -17,12 +17,12 @@ use crate::ids::{DwellingId, Hetu, PropertyId, Prt};
 pub struct Property {
     pub id: PropertyId,
     /// `KiinteistoyksikonNimi` (≤ 50 characters).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub name: Option<String>,
     /// Three-digit municipality number.
     pub municipality: String,
     /// The buildings on this property (kept in step with [`Building::property`]).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub buildings: Vec<Prt>,
 }
 
@@ -32,7 +32,7 @@ pub struct Property {
 pub struct Building {
     pub prt: Prt,
     /// The old building identifier `KKK-SSS-RRRR-YYYY-T-nnn` (`RakennustunnusTyyppi`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub old_id: Option<String>,
     pub property: PropertyId,
     pub address: BuildingAddress,
@@ -44,7 +44,7 @@ pub struct Building {
     /// `Rakennusluokkakoodi`: Statistics Finland's 2018 building class, e.g. `0110`, `0210`,
     /// `0320`.
     pub class_code: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub completed: Option<Date>,
 }
 
@@ -53,12 +53,12 @@ pub struct Building {
 #[serde(deny_unknown_fields)]
 pub struct BuildingAddress {
     pub street_fi: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub street_sv: Option<String>,
     pub number: String,
     pub postal_code: String,
     pub post_office_fi: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub post_office_sv: Option<String>,
 }
 
@@ -77,7 +77,7 @@ pub struct Dwelling {
     pub floor_area: u32,
     /// The persons whose permanent address is this dwelling (kept in step with their
     /// `permanent_address.dwelling`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub residents: Vec<Hetu>,
 }
 

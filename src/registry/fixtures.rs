@@ -16,7 +16,7 @@ pub use crate::registry::fixture_error::FixtureError;
 use crate::registry::fixture_error::invalid;
 use crate::registry::fixture_estate;
 use crate::registry::model::{GuardianLink, Person};
-use crate::registry::store::Registry;
+use crate::registry::store::{Registry, RegistryError};
 
 /// The longest name a fixture may give (the catalogue's `Nimi100Tyyppi`).
 pub const MAX_NAME_CHARS: usize = 100;
@@ -122,21 +122,24 @@ impl Fixtures {
         Self::parse(BUILTIN)
     }
 
-    /// Stores every record (fixtures win over whatever is stored under the same key);
-    /// returns the number of persons.
+    /// Stores every record (fixtures win over whatever is stored under the same key) in
+    /// one write transaction; returns the number of persons.
     pub fn import(&self, registry: &Registry) -> Result<usize, FixtureError> {
-        for p in &self.properties {
-            registry.put_property(p)?;
-        }
-        for b in &self.buildings {
-            registry.put_building(b)?;
-        }
-        for d in &self.dwellings {
-            registry.put_dwelling(d)?;
-        }
-        for p in &self.persons {
-            registry.put(p)?;
-        }
+        registry.write(|t| {
+            for p in &self.properties {
+                t.put_property(p)?;
+            }
+            for b in &self.buildings {
+                t.put_building(b)?;
+            }
+            for d in &self.dwellings {
+                t.put_dwelling(d)?;
+            }
+            for p in &self.persons {
+                t.put(p)?;
+            }
+            Ok::<_, RegistryError>(())
+        })?;
         Ok(self.persons.len())
     }
 }

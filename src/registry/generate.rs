@@ -24,7 +24,7 @@ use crate::registry::model::{
 };
 use crate::registry::names;
 use crate::registry::rng::{Rng, Weighted};
-use crate::registry::store::{BulkWriter, Registry, RegistryError, encode};
+use crate::registry::store::{Batch, Loader, Record, Registry, RegistryError, Tables};
 
 /// The day the synthetic population describes (fixed, so output never depends on the clock).
 pub const REFERENCE_DATE: Date = Date::constant(2025, 1, 1);
@@ -40,6 +40,8 @@ pub enum GenerateError {
     Store(#[from] RegistryError),
     #[error("the population is too large: {0} ran out")]
     Exhausted(&'static str),
+    #[error("the thread storing the population stopped")]
+    StoringStopped,
 }
 
 /// What the generator must produce.
@@ -47,6 +49,9 @@ pub enum GenerateError {
 pub struct Options {
     pub persons: u64,
     pub seed: u64,
+    /// 1: generate and store in turn on one thread; 2 or more: one thread generates and
+    /// encodes while another stores. The records are the same either way.
+    pub threads: usize,
 }
 
 /// Identifiers the generator must not use (those of the hand-written fixtures).
@@ -72,56 +77,130 @@ pub struct Summary {
     pub digest: String,
 }
 
-/// Generates `options.persons` persons into `registry`, calling `progress` with the
-/// number of persons written so far.
+/// Records in a batch handed from the generating thread to the storing one.
+const BATCH: usize = 4_000;
+/// Batches under way between the threads (bounds the memory the hand-over takes).
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// What a progress report counts. The first phase generates the persons and takes them
+/// in (the records whose keys come in order are stored, the rest sorted in runs); the
+/// second writes the runs into the store in key order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Persons generated and taken in, of `Options::persons`.
+    Generating,
+    /// Sorted index and record pairs written, of the number given.
+    Storing(u64),
+}
+
+/// Generates `options.persons` persons into `registry`, calling `progress` (from the
+/// storing thread) as each [`Phase`] advances. Everything is stored in one write
+/// transaction (redb writes its pages out beyond its cache, and a page is written once
+/// rather than copied at every commit), the tables whose keys come in random order through
+/// sorted runs so that each is written in key order; the store is marked unfinished until
+/// that transaction is durably committed, so an interrupted generation is refused when
+/// opened ([`RegistryError::Interrupted`]).
 pub fn generate(
     registry: &Registry,
     options: Options,
     reserved: &Reserved,
-    progress: &mut dyn FnMut(u64),
+    progress: &(dyn Fn(Phase, u64) + Sync),
 ) -> Result<Summary, GenerateError> {
-    let mut g = Generator::new(options, reserved);
-    let mut out = Output {
-        writer: registry.bulk(),
-        hasher: Sha256::new(),
-        summary: Summary::default(),
+    registry.start_generation()?;
+    let mut loader = registry.loader()?;
+    let mut taken = 0;
+    let mut take = move |t: &mut Tables, loader: &mut Loader, batch: Batch| {
+        taken += batch
+            .iter()
+            .filter(|(r, _)| matches!(r, Record::Person(_)))
+            .count() as u64;
+        t.load_batch(batch, loader)?;
+        progress(Phase::Generating, taken);
+        Ok::<_, RegistryError>(())
     };
-    let mut last_report = 0;
-    while out.summary.persons < options.persons {
-        g.site(&mut out, options.persons)?;
-        if out.summary.persons - last_report >= 10_000 {
-            last_report = out.summary.persons;
-            progress(last_report);
-        }
-    }
-    progress(out.summary.persons);
-    let Output {
-        writer,
-        hasher,
-        mut summary,
-    } = out;
-    writer.finish()?;
-    summary.digest = hex::encode(hasher.finalize());
+    let store = |t: &mut Tables, loader: Loader| {
+        t.load_runs(loader, &|done, total| progress(Phase::Storing(total), done))
+    };
+    let summary = if options.threads <= 1 {
+        registry.write(|t| {
+            let mut sink = |batch| Ok(take(t, &mut loader, batch)?);
+            let summary = run(options, reserved, &mut sink)?;
+            store(t, loader)?;
+            Ok::<_, GenerateError>(summary)
+        })?
+    } else {
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
+            let storing = scope.spawn(move || {
+                registry.write(|t| {
+                    for batch in rx {
+                        take(t, &mut loader, batch)?;
+                    }
+                    store(t, loader)
+                })
+            });
+            // A send fails only when the storing thread stopped on an error: its error is
+            // the one to report.
+            let mut sink = |batch| tx.send(batch).map_err(|_| GenerateError::StoringStopped);
+            let generated = run(options, reserved, &mut sink);
+            drop(tx);
+            let stored = storing.join().expect("the storing thread does not panic");
+            match (generated, stored) {
+                (_, Err(e)) => Err(GenerateError::Store(e)),
+                (Err(e), _) => Err(e),
+                (Ok(s), Ok(())) => Ok(s),
+            }
+        })?
+    };
+    registry.finish_generation(summary.persons)?;
     Ok(summary)
 }
 
-struct Output {
-    writer: BulkWriter,
+/// Where full batches go: stored, or handed to the storing thread.
+type Sink<'s> = &'s mut dyn FnMut(Batch) -> Result<(), GenerateError>;
+
+fn run(options: Options, reserved: &Reserved, sink: Sink<'_>) -> Result<Summary, GenerateError> {
+    let mut g = Generator::new(options, reserved);
+    let mut out = Output {
+        batch: Vec::with_capacity(BATCH),
+        sink,
+        hasher: Sha256::new(),
+        summary: Summary::default(),
+    };
+    while out.summary.persons < options.persons {
+        g.site(&mut out, options.persons)?;
+    }
+    let batch = std::mem::take(&mut out.batch);
+    (out.sink)(batch)?;
+    let mut summary = out.summary;
+    summary.digest = hex::encode(out.hasher.finalize());
+    Ok(summary)
+}
+
+struct Output<'s> {
+    batch: Batch,
+    sink: Sink<'s>,
     hasher: Sha256,
     summary: Summary,
 }
 
-impl Output {
-    fn hash(&mut self, tag: u8, key: &str, value: &[u8]) {
+impl Output<'_> {
+    /// Hashes a record into the digest and queues it for storing.
+    fn store(&mut self, tag: u8, key: &str, record: Record) -> Result<(), GenerateError> {
+        let (record, value) = record.encoded();
         self.hasher.update([tag]);
         self.hasher.update(key.as_bytes());
         self.hasher.update((value.len() as u64).to_le_bytes());
-        self.hasher.update(value);
+        self.hasher.update(&value);
+        self.batch.push((record, value));
+        if self.batch.len() >= BATCH {
+            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+            (self.sink)(batch)?;
+        }
+        Ok(())
     }
 
-    fn person(&mut self, p: &Person) -> Result<(), GenerateError> {
-        self.hash(0, p.hetu.as_str(), &encode(p));
-        self.writer.person(p)?;
+    fn person(&mut self, p: Person) -> Result<(), GenerateError> {
         let s = &mut self.summary;
         s.persons += 1;
         s.deceased += u64::from(p.death_date.is_some() || p.declared_dead_date.is_some());
@@ -129,7 +208,8 @@ impl Output {
         s.abroad += u64::from(p.permanent_foreign_address.is_some());
         s.passivated += p.passive_hetus.len() as u64;
         s.minors_with_guardians += u64::from(!p.guardians.is_empty());
-        Ok(())
+        let key = p.hetu.to_string();
+        self.store(0, &key, Record::Person(Box::new(p)))
     }
 }
 
@@ -316,11 +396,9 @@ impl<'r> Generator<'r> {
             municipality: code.to_string(),
             buildings: vec![prt.clone()],
         };
-        out.hash(5, &property.id.to_string(), &encode(&property));
-        out.writer.property(&property)?;
+        out.store(5, &property.id.to_string(), Record::Property(property))?;
         out.summary.properties += 1;
-        out.hash(3, prt.as_str(), &encode(&building));
-        out.writer.building(&building)?;
+        out.store(3, prt.as_str(), Record::Building(building))?;
         out.summary.buildings += 1;
 
         let dwellings: u64 = match kind {
@@ -383,8 +461,7 @@ impl<'r> Generator<'r> {
                 floor_area,
                 residents,
             };
-            out.hash(4, &dwelling.id.to_string(), &encode(&dwelling));
-            out.writer.dwelling(&dwelling)?;
+            out.store(4, &dwelling.id.to_string(), Record::Dwelling(dwelling))?;
             out.summary.dwellings += 1;
             // Now and then, someone who is not in any dwelling: deceased or abroad.
             let remaining = target - out.summary.persons;
@@ -566,10 +643,11 @@ impl<'r> Generator<'r> {
                 p.children = kids.clone();
             }
         }
-        for p in &persons {
+        let hetus = persons.iter().map(|p| p.hetu.clone()).collect();
+        for p in persons {
             out.person(p)?;
         }
-        Ok(persons.into_iter().map(|p| p.hetu).collect())
+        Ok(hetus)
     }
 
     fn first_names(&mut self, c: &Culture, male: bool) -> String {
@@ -611,7 +689,7 @@ impl<'r> Generator<'r> {
         } else {
             p.death_date = Some(died);
         }
-        out.person(&p)
+        out.person(p)
     }
 }
 
@@ -688,40 +766,43 @@ mod tests {
     use crate::registry::fixtures::Fixtures;
     use crate::registry::stats;
 
-    fn run(persons: u64, seed: u64, reserved: &Reserved) -> (sled::Db, Registry, Summary) {
-        let db = sled::Config::new().temporary(true).open().unwrap();
-        let reg = Registry::open(&db).unwrap();
-        let s = generate(&reg, Options { persons, seed }, reserved, &mut |_| {}).unwrap();
-        (db, reg, s)
+    fn generate_with(
+        persons: u64,
+        seed: u64,
+        threads: usize,
+        reserved: &Reserved,
+    ) -> (Registry, Summary) {
+        let reg = Registry::temporary().unwrap();
+        let options = Options {
+            persons,
+            seed,
+            threads,
+        };
+        let s = generate(&reg, options, reserved, &|_, _| {}).unwrap();
+        (reg, s)
     }
 
-    fn dump(db: &sled::Db) -> Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> {
-        let mut all = Vec::new();
-        for name in db.tree_names() {
-            if !name.starts_with(b"registry.") {
-                continue;
-            }
-            for kv in db.open_tree(&name).unwrap().iter() {
-                let (k, v) = kv.unwrap();
-                all.push((name.to_vec(), k.to_vec(), v.to_vec()));
-            }
-        }
-        all
+    fn run(persons: u64, seed: u64, reserved: &Reserved) -> (Registry, Summary) {
+        generate_with(persons, seed, 2, reserved)
     }
 
+    /// The same seed gives the same stored tables, byte for byte, whether one thread or two
+    /// generate and store.
     #[test]
-    fn the_same_seed_gives_byte_identical_records() {
-        let (db1, _, s1) = run(3_000, 42, &Reserved::default());
-        let (db2, _, s2) = run(3_000, 42, &Reserved::default());
+    fn the_same_seed_gives_byte_identical_records_whatever_the_threads() {
+        let (r1, s1) = generate_with(3_000, 42, 1, &Reserved::default());
+        let (r2, s2) = generate_with(3_000, 42, 2, &Reserved::default());
         assert_eq!(s1, s2);
-        assert_eq!(dump(&db1), dump(&db2));
-        let (_, _, s3) = run(3_000, 43, &Reserved::default());
+        let dump = r1.dump().unwrap();
+        assert!(dump.len() > 3_000 * 4, "{}", dump.len());
+        assert_eq!(dump, r2.dump().unwrap());
+        let (_, s3) = run(3_000, 43, &Reserved::default());
         assert_ne!(s1.digest, s3.digest);
     }
 
     #[test]
     fn the_population_has_the_shape_of_finland_and_only_test_identifiers() {
-        let (_, reg, s) = run(10_000, 1, &Reserved::default());
+        let (reg, s) = run(10_000, 1, &Reserved::default());
         assert_eq!(s.persons, 10_000);
         for (what, n) in [
             ("deceased", s.deceased),
@@ -778,7 +859,7 @@ mod tests {
             reserved.hetus.extend(p.passive_hetus.iter().cloned());
             reserved.satus.extend(p.satu.iter().cloned());
         }
-        let (_, reg, s) = run(5_000, 9, &reserved);
+        let (reg, s) = run(5_000, 9, &reserved);
         for p in &fixtures.persons {
             assert!(
                 !reg.hetu_taken(&p.hetu).unwrap(),
@@ -806,6 +887,7 @@ mod tests {
             Options {
                 persons: 0,
                 seed: 5,
+                threads: 1,
             },
             &reserved,
         );

@@ -1,5 +1,6 @@
 //! The population register: the data model of persons and of buildings, dwellings and
-//! properties, the code lists that name its codes, the sled store with its indexes, the
+//! properties, the code lists that name its codes, the redb store with its indexes (bulk
+//! loaded through sorted runs), the
 //! hand-written fixtures, the synthetic population generator and the counts by group.
 
 pub mod codes;
@@ -14,6 +15,7 @@ pub mod name_index;
 mod names;
 pub mod reserved;
 mod rng;
+mod sorted_runs;
 pub mod stats;
 pub mod store;
 

@@ -14,73 +14,73 @@ use crate::ids::{DwellingId, Hetu, Satu};
 pub struct Person {
     pub hetu: Hetu,
     /// Earlier identity codes of this person, now passive (they lead here).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub passive_hetus: Vec<Hetu>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub satu: Option<Satu>,
     pub last_name: String,
     pub first_names: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub call_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub former_names: Vec<FormerName>,
     /// Sex code 1 (male) or 2 (female); when absent, the identity code's parity decides.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub sex: Option<u8>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub death_date: Option<Date>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub declared_dead_date: Option<Date>,
     /// ISO 639-1 code, or 98/99 as the catalogue allows.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub mother_tongue: Option<String>,
     /// `fi` or `sv`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub service_language: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub citizenships: Vec<Citizenship>,
     /// ISO 3166 numeric code of the country of birth.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub birth_country: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub foreign_birthplace: Option<ForeignBirthplace>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub foreign_ids: Vec<ForeignId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub permanent_address: Option<DomesticAddress>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub permanent_foreign_address: Option<ForeignAddress>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub temporary_addresses: Vec<DomesticAddress>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub temporary_foreign_addresses: Vec<ForeignAddress>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub postal_addresses: Vec<PostalAddress>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub foreign_postal_addresses: Vec<ForeignPostalAddress>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub home_municipality: Option<HomeMunicipality>,
     /// Non-disclosure for personal safety (turvakielto).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub non_disclosure: Option<NonDisclosure>,
     /// Guardians of this (minor) person, by identity code.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub guardians: Vec<GuardianLink>,
     /// Persons this person is guardian of (kept in step with `guardians` of the other side).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub dependants: Vec<Hetu>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub children: Vec<Hetu>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub guardianship: Option<Guardianship>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub powers_of_attorney: Vec<PowerOfAttorney>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub occupation: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub email: Option<String>,
     /// Taken into care by the social services (`Huostaanotto`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub taken_into_care: bool,
 }
 
@@ -142,9 +142,9 @@ pub struct FormerName {
     pub name: String,
     /// Catalogue `EntinenNimiLajikoodiTyyppi`: 05 … 13.
     pub kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub start: Option<Date>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub end: Option<Date>,
 }
 
@@ -153,7 +153,7 @@ pub struct FormerName {
 pub struct Citizenship {
     /// ISO 3166 numeric (246 = Finland).
     pub country: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub since: Option<Date>,
 }
 
@@ -183,26 +183,26 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct DomesticAddress {
     pub street_fi: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub street_sv: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub stair: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub apartment: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub division: Option<String>,
     pub postal_code: String,
     pub post_office_fi: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub post_office_sv: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub start: Option<Date>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub end: Option<Date>,
     /// The dwelling (`Asuinpaikantunnus`) of a permanent address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub dwelling: Option<DwellingId>,
 }
 
@@ -247,12 +247,12 @@ pub struct ForeignAddress {
     pub street: String,
     /// Locality and country as one line (`UlkomainenPaikkakuntaJaValtio`).
     pub locality_fi: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub locality_sv: Option<String>,
     pub country: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub start: Option<Date>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub end: Option<Date>,
 }
 
@@ -260,15 +260,15 @@ pub struct ForeignAddress {
 #[serde(deny_unknown_fields)]
 pub struct PostalAddress {
     pub address_fi: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub address_sv: Option<String>,
     pub postal_code: String,
     pub post_office_fi: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub post_office_sv: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub start: Option<Date>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub end: Option<Date>,
 }
 
@@ -278,9 +278,9 @@ pub struct ForeignPostalAddress {
     pub street: String,
     pub locality: String,
     pub country: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub start: Option<Date>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub end: Option<Date>,
 }
 
@@ -289,14 +289,14 @@ pub struct ForeignPostalAddress {
 pub struct HomeMunicipality {
     /// Three-digit municipality number (Statistics Finland).
     pub code: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub since: Option<Date>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NonDisclosure {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub until: Option<Date>,
 }
 
@@ -309,10 +309,10 @@ pub struct GuardianLink {
     #[serde(default = "parent_relation")]
     pub relation: String,
     /// Catalogue `Huollonjakokoodi` (1 or 2) of the custody, shown by ROV products.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub custody_code: Option<String>,
     /// Catalogue `Huollonjakokoodi2` (1, 2 or 3).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub custody_code2: Option<String>,
 }
 
@@ -324,21 +324,21 @@ fn parent_relation() -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Guardianship {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub start: Option<Date>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub end: Option<Date>,
     /// `Rajoituskoodi` 1, 2 or 3.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub restriction: Option<String>,
     /// `Tehtavienjakokoodi` 1 when the guardians' tasks are divided.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub division: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub person_guardians: Vec<PersonGuardian>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub company_guardians: Vec<CompanyGuardian>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub public_guardians: Vec<PublicGuardian>,
 }
 
@@ -346,9 +346,9 @@ pub struct Guardianship {
 #[serde(deny_unknown_fields)]
 pub struct PersonGuardian {
     pub hetu: Hetu,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub start: Option<Date>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub end: Option<Date>,
 }
 
@@ -357,9 +357,9 @@ pub struct PersonGuardian {
 pub struct CompanyGuardian {
     pub business_id: String,
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub start: Option<Date>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub end: Option<Date>,
 }
 
@@ -369,11 +369,11 @@ pub struct CompanyGuardian {
 pub struct PublicGuardian {
     pub authority_code: String,
     pub name_fi: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub name_sv: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub start: Option<Date>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub end: Option<Date>,
 }
 
@@ -381,11 +381,11 @@ pub struct PublicGuardian {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PowerOfAttorney {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub start: Option<Date>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub end: Option<Date>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub division: Option<String>,
     pub attorneys: Vec<PersonGuardian>,
 }

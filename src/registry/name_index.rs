@@ -6,19 +6,16 @@
 //! person whom a search can match shares the key of the search, because a search's first
 //! names must be the person's first names from the first one on
 //! ([`first_names_match`]). So a search is one point read, never a range read. The value
-//! ([`Entries`]) lists the persons filed under the key, each with its normalised first
-//! names, home municipality code, identity code and a copy of the person's stored record:
-//! the search compares first names and municipality on the index alone and decodes only
-//! the records of the persons that match, without a second read in the persons tree. An
-//! identification costs what a lookup by identity code costs (one point read, one decode)
-//! at the price of storing each record twice; the store keeps both copies in step
-//! (`registry::store`).
+//! ([`Entries`]) lists the persons filed under the key, each with what the search needs of
+//! them and no more: normalised first names and home municipality code (compared on the
+//! index alone) and the identity code, under which the store reads the record of each
+//! person that matches (almost always one; format 3 kept a copy of every record here, which
+//! stored each record twice to save that point read).
 //!
-//! The layout is [`FORMAT`] 3 (format 2 keyed each person by surname, birth date and
-//! identity code, a range read; format 1 had empty values); the store rebuilds the index of
-//! a small store of another format and refuses a generated population of another format
-//! rather than answer from it. Knows nothing of sled or of the query interface; the store
-//! keeps the index, the operations decide what matches.
+//! The layout is that of the store's format 4 (`registry::store::FORMAT`; format 2 keyed
+//! each person by surname, birth date and identity code, a range read; format 1 had empty
+//! values). Knows nothing of the store or of the query interface; the store keeps the
+//! index, the operations decide what matches.
 //! The extraction index files persons under home municipality and birth date
 //! ([`municipality_key`]), so an extraction is one range read.
 
@@ -116,9 +113,6 @@ pub fn person_key(p: &Person) -> Vec<u8> {
     )
 }
 
-/// The layout of the identification index's keys and values (see the module doc).
-pub const FORMAT: u32 = 3;
-
 /// What an index entry says of its person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry<'a> {
@@ -128,13 +122,11 @@ pub struct Entry<'a> {
     pub municipality: Option<&'a str>,
     /// The active identity code.
     pub hetu: &'a str,
-    /// The person's stored record (the same bytes as in the persons tree).
-    pub record: &'a [u8],
 }
 
 /// The persons filed under one key: an index value, read or being built. Each entry is
-/// `u16 length, first names, u8 length, municipality code, u8 length, identity code, u32
-/// length, record` (lengths big-endian); a value holds at least one entry. The widths hold
+/// `u16 length, first names, u8 length, municipality code, u8 length, identity code`
+/// (lengths big-endian); a value holds at least one entry. The widths hold
 /// what the store admits: names of at most 100 characters (fixtures refuse longer ones,
 /// `registry::fixtures::MAX_NAME_CHARS`), three-digit municipality codes, 11-character
 /// identity codes.
@@ -161,15 +153,13 @@ impl<'a> Entries<'a> {
         self.0.is_empty()
     }
 
-    /// Files (or refiles) a person, whose stored record is `record`, in place of any entry
-    /// of the same identity code.
-    pub fn put(&mut self, first_names: &'a str, p: &'a Person, record: &'a [u8]) {
+    /// Files (or refiles) a person in place of any entry of the same identity code.
+    pub fn put(&mut self, first_names: &'a str, p: &'a Person) {
         self.remove(p.hetu.as_str());
         self.0.push(Entry {
             first_names,
             municipality: p.home_municipality.as_ref().map(|m| m.code.as_str()),
             hetu: p.hetu.as_str(),
-            record,
         });
     }
 
@@ -192,8 +182,6 @@ impl<'a> Entries<'a> {
             v.extend_from_slice(m.as_bytes());
             v.push(e.hetu.len() as u8);
             v.extend_from_slice(e.hetu.as_bytes());
-            v.extend_from_slice(&(e.record.len() as u32).to_be_bytes());
-            v.extend_from_slice(e.record);
         }
         Some(v)
     }
@@ -220,12 +208,10 @@ fn entry<'a>(rest: &mut &'a [u8]) -> Option<Entry<'a>> {
     let first_names = std::str::from_utf8(field(rest, 2)?).ok()?;
     let municipality = std::str::from_utf8(field(rest, 1)?).ok()?;
     let hetu = std::str::from_utf8(field(rest, 1)?).ok()?;
-    let record = field(rest, 4)?;
     Some(Entry {
         first_names,
         municipality: (!municipality.is_empty()).then_some(municipality),
         hetu,
-        record,
     })
 }
 
@@ -334,7 +320,7 @@ mod tests {
     }
 
     #[test]
-    fn values_list_the_persons_of_a_key_with_their_records() {
+    fn values_list_the_persons_of_a_key() {
         let mut p = Person::new(
             "020501A999T".parse().unwrap(),
             "Jäppinen".into(),
@@ -348,24 +334,23 @@ mod tests {
         });
         let (fp, fq) = (normalise(&p.first_names), normalise(&q.first_names));
         let mut entries = Entries::default();
-        entries.put(&fp, &p, b"record of p");
-        entries.put(&fq, &q, b"record of q");
+        entries.put(&fp, &p);
+        entries.put(&fq, &q);
         let v = entries.value().unwrap();
         let read = Entries::read(&v).unwrap();
         assert_eq!(read, entries);
         let got: Vec<_> = read.iter().map(|e| (e.hetu, e.municipality)).collect();
         assert_eq!(got, [("020501A999T", None), ("020501A998S", Some("091"))]);
         assert_eq!(read.iter().next().unwrap().first_names, "anna-liisa maria");
-        assert_eq!(read.iter().nth(1).unwrap().record, b"record of q");
         // Refiling replaces the person's entry; removing the last one leaves no value.
         p.first_names = "Anna".into();
         let mut again = read.clone();
-        again.put("anna", &p, b"new record of p");
+        again.put("anna", &p);
         assert_eq!(again.len(), 2);
         let again_value = again.value().unwrap();
         let again_read = Entries::read(&again_value).unwrap();
         let p_entry = again_read.iter().find(|e| e.hetu == "020501A999T").unwrap();
-        assert_eq!(p_entry.record, b"new record of p");
+        assert_eq!(p_entry.first_names, "anna");
         again.remove("020501A999T");
         again.remove("020501A998S");
         assert_eq!(again.value(), None);

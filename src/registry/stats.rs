@@ -87,7 +87,7 @@ pub fn count(registry: &Registry) -> Result<Stats, RegistryError> {
             .is_ok_and(|adult| adult > today);
         s.minors_with_guardians += u64::from(minor && !p.guardians.is_empty());
     }
-    let (b, d, pr) = registry.estate_counts();
+    let (b, d, pr) = registry.estate_counts()?;
     (s.buildings, s.dwellings, s.properties) = (b as u64, d as u64, pr as u64);
     Ok(s)
 }
