@@ -4,6 +4,7 @@
 //! requests. Shuts down gracefully when the given future completes.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -15,8 +16,8 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
 use crate::app::{App, BASE_URL_MARKER, SOSO_WSDL, XROAD_WSDL};
@@ -48,25 +49,9 @@ pub async fn run(
     let counter = Arc::new(AtomicU64::new(0));
     let summary = tokio::spawn(summarise(app.clone(), counter.clone()));
     tokio::pin!(shutdown);
-    loop {
-        let permit = tokio::select! {
-            _ = &mut shutdown => break,
-            p = slots.clone().acquire_owned() => p.expect("the semaphore is never closed"),
-        };
-        let (stream, remote) = tokio::select! {
-            _ = &mut shutdown => break,
-            r = listener.accept() => match r {
-                Ok(x) => x,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-        };
-        // Small TLS records (session tickets, then the answer) must not wait for a delayed
-        // ACK (Nagle): that costs 40 ms on a new connection.
-        let _ = stream.set_nodelay(true);
+    while let Some((permit, stream, remote)) =
+        next_connection(&listener, &slots, &mut shutdown, "soap").await
+    {
         // The TLS configuration in force now: a reload applies to new connections.
         let acceptor = TlsAcceptor::from(app.live().tls.clone());
         let app = app.clone();
@@ -136,6 +121,38 @@ pub async fn run(
         tracing::error!(error = %e, "final flush failed");
     }
     Ok(())
+}
+
+/// Waits for a free connection slot, then for a connection, until `shutdown` completes
+/// (`None`): the accept step of the SOAP listener and the console's. An accept error is
+/// logged with the listener's name and retried after 50 ms. The stream has Nagle off: small
+/// TLS records (session tickets, then the answer) must not wait for a delayed ACK, which
+/// costs 40 ms on a new connection.
+pub async fn next_connection(
+    listener: &TcpListener,
+    slots: &Arc<Semaphore>,
+    shutdown: &mut (impl Future<Output = ()> + Unpin),
+    name: &str,
+) -> Option<(OwnedSemaphorePermit, TcpStream, SocketAddr)> {
+    let permit = tokio::select! {
+        _ = &mut *shutdown => return None,
+        p = slots.clone().acquire_owned() => p.expect("the semaphore is never closed"),
+    };
+    loop {
+        tokio::select! {
+            _ = &mut *shutdown => return None,
+            r = listener.accept() => match r {
+                Ok((stream, remote)) => {
+                    let _ = stream.set_nodelay(true);
+                    return Some((permit, stream, remote));
+                }
+                Err(e) => {
+                    tracing::warn!(listener = name, error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+        }
+    }
 }
 
 /// Every [`SUMMARY_EVERY`] with traffic, one info line: requests received and audit
