@@ -8,9 +8,8 @@ use serde::Deserialize;
 
 use super::source::ConfigError;
 
-/// `[console]` as written.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// `[console]` as written, or `console = false` (off) / `console = true` (the defaults).
+#[derive(Debug, Default)]
 pub struct RawConsole {
     /// `false` turns the console off (default: on).
     pub enabled: Option<bool>,
@@ -18,6 +17,42 @@ pub struct RawConsole {
     pub listen: Option<String>,
     /// A session ends after this many minutes without a request (default 30).
     pub session_minutes: Option<u64>,
+}
+
+/// The `[console]` table's keys, as serde reads them (unknown keys refused by name).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Table {
+    enabled: Option<bool>,
+    listen: Option<String>,
+    session_minutes: Option<u64>,
+}
+
+impl<'de> Deserialize<'de> for RawConsole {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Either;
+        impl<'de> serde::de::Visitor<'de> for Either {
+            type Value = RawConsole;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a [console] table, or console = true / false")
+            }
+            fn visit_bool<E: serde::de::Error>(self, on: bool) -> Result<RawConsole, E> {
+                Ok(RawConsole {
+                    enabled: Some(on),
+                    ..RawConsole::default()
+                })
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, m: M) -> Result<RawConsole, M::Error> {
+                let t = Table::deserialize(serde::de::value::MapAccessDeserializer::new(m))?;
+                Ok(RawConsole {
+                    enabled: t.enabled,
+                    listen: t.listen,
+                    session_minutes: t.session_minutes,
+                })
+            }
+        }
+        d.deserialize_any(Either)
+    }
 }
 
 /// The console's checked settings.
@@ -72,6 +107,14 @@ mod tests {
         assert!(s.auditors[0].password.as_ref().unwrap().verify("auditor"));
         let off = Settings::from_toml("[console]\nenabled = false\n", "c.toml", None).unwrap();
         assert!(off.console.is_none());
+        let off = Settings::from_toml("console = false\n", "c.toml", None).unwrap();
+        assert!(off.console.is_none());
+        let on = Settings::from_toml("console = true\n", "c.toml", None).unwrap();
+        assert_eq!(on.console.unwrap().listen.to_string(), "127.0.0.1:8444");
+        let err = Settings::from_toml("[console]\nlisen = \"x\"\n", "c.toml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `lisen`"), "{err}");
         let set = Settings::from_toml(
             "[console]\nlisten = \"127.0.0.1:0\"\nsession_minutes = 5\n",
             "c.toml",
