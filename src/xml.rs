@@ -4,7 +4,6 @@
 //! knows nothing of SOAP or VTJ.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
@@ -241,16 +240,24 @@ fn push_text(stack: &mut [Element], text: &str) -> Result<(), XmlError> {
 /// Appends `text` to `out` with the XML special characters escaped (for text and
 /// double-quoted attribute values alike).
 pub fn escape_into(out: &mut String, text: &str) {
-    for ch in text.chars() {
-        match ch {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\r' => out.push_str("&#13;"),
-            _ => out.push(ch),
-        }
+    // Runs of ordinary bytes are copied whole; the five escaped characters are ASCII, so a
+    // byte match never splits a multi-byte character.
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        let entity = match b {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            b'"' => "&quot;",
+            b'\r' => "&#13;",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        out.push_str(entity);
+        start = i + 1;
     }
+    out.push_str(&text[start..]);
 }
 
 /// A minimal streaming writer for response documents. Elements are written in order; the
@@ -285,8 +292,14 @@ impl XmlOut {
     }
 
     pub fn close(&mut self, name: &str) -> &mut Self {
-        let _ = write!(self.buf, "</{name}>");
+        self.end_tag(name);
         self
+    }
+
+    fn end_tag(&mut self, name: &str) {
+        self.buf.push_str("</");
+        self.buf.push_str(name);
+        self.buf.push('>');
     }
 
     /// `<name attr…>text</name>`, or `<name attr…/>` when the text is empty.
@@ -297,7 +310,7 @@ impl XmlOut {
         } else {
             self.buf.push('>');
             escape_into(&mut self.buf, text);
-            let _ = write!(self.buf, "</{name}>");
+            self.end_tag(name);
         }
         self
     }
@@ -306,7 +319,9 @@ impl XmlOut {
         self.buf.push('<');
         self.buf.push_str(name);
         for (k, v) in attrs {
-            let _ = write!(self.buf, " {k}=\"");
+            self.buf.push(' ');
+            self.buf.push_str(k);
+            self.buf.push_str("=\"");
             escape_into(&mut self.buf, v);
             self.buf.push('"');
         }
@@ -372,6 +387,17 @@ mod tests {
             Err(XmlError::Encoding("UTF-16".into()))
         );
         assert_eq!(decode(b"<x>\xff</x>"), Err(XmlError::NotUtf8));
+    }
+
+    #[test]
+    fn escaping_keeps_multibyte_text_whole() {
+        let mut out = String::new();
+        escape_into(&mut out, "Äiti & \"Pöö\" <x>\r\nå");
+        assert_eq!(out, "Äiti &amp; &quot;Pöö&quot; &lt;x&gt;&#13;\nå");
+        out.clear();
+        escape_into(&mut out, "");
+        escape_into(&mut out, "ääkköset ilman merkkejä");
+        assert_eq!(out, "ääkköset ilman merkkejä");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! `Paluukoodi`, `Hakuperusteet` and, when the code carries data, `Henkilo` with exactly
 //! the product's groups in the product's order.
 
+use std::fmt::Write as _;
+
 use jiff::Zoned;
 
 use crate::codes::{CriterionCode, ReturnCode};
@@ -51,6 +53,18 @@ pub struct Rendered {
     pub groups: Vec<&'static str>,
 }
 
+/// The extraction time as the root's `tietojenPoimintaaika` (`yyyyMMddHHmmss`) and as the
+/// `Asiakasinfo` texts (`dd.MM.yyyy HH:mm`), without a format string to interpret.
+fn stamps(now: &Zoned) -> (String, String) {
+    let (y, mo, d) = (now.year(), now.month(), now.day());
+    let (h, mi, s) = (now.hour(), now.minute(), now.second());
+    let mut stamp = String::with_capacity(14);
+    let mut info = String::with_capacity(16);
+    let _ = write!(stamp, "{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}");
+    let _ = write!(info, "{d:02}.{mo:02}.{y:04} {h:02}:{mi:02}");
+    (stamp, info)
+}
+
 pub fn render(answer: &Answer<'_>) -> Rendered {
     render_with(answer, &[])
 }
@@ -59,8 +73,7 @@ pub fn render(answer: &Answer<'_>) -> Rendered {
 /// extraction answers several persons; docs/extraction.md).
 pub fn render_with(answer: &Answer<'_>, more: &[PersonView<'_>]) -> Rendered {
     let mut out = XmlOut::with_capacity(8192);
-    let stamp = answer.now.strftime("%Y%m%d%H%M%S").to_string();
-    let info = answer.now.strftime("%d.%m.%Y %H:%M").to_string();
+    let (stamp, info) = stamps(answer.now);
     let schema_location = format!("{VTJKYSELY_NS} {}.xsd", answer.product_name);
     out.open(
         "VTJHenkiloVastaussanoma",
@@ -120,5 +133,24 @@ pub fn render_with(answer: &Answer<'_>, more: &[PersonView<'_>]) -> Rendered {
     Rendered {
         xml: out.into_string(),
         groups,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_match_the_published_formats() {
+        for text in [
+            "2026-01-02T03:04:05+02:00[Europe/Helsinki]",
+            "2026-12-31T23:59:59+02:00[Europe/Helsinki]",
+            "0999-07-08T00:00:00+00:00[UTC]",
+        ] {
+            let now: Zoned = text.parse().unwrap();
+            let (stamp, info) = stamps(&now);
+            assert_eq!(stamp, now.strftime("%Y%m%d%H%M%S").to_string());
+            assert_eq!(info, now.strftime("%d.%m.%Y %H:%M").to_string());
+        }
     }
 }
