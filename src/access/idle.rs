@@ -3,6 +3,9 @@
 //! four months, calendar months in Finnish time) is deactivated until an administrator
 //! reactivates it in the config (`reactivated = "YYYY-MM-DD"`).
 
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
 use jiff::{Span, Timestamp, ToSpan, tz::TimeZone};
 
 const TREE: &str = "access.last_use";
@@ -44,10 +47,12 @@ pub fn status(
     }
 }
 
-/// Last-use times in the store.
+/// Last-use times in the store, with the values read or written by this process kept in
+/// memory in front of it (every query reads its user's; the store is this process's own).
 #[derive(Clone)]
 pub struct LastUse {
     tree: sled::Tree,
+    seen: Arc<RwLock<HashMap<Vec<u8>, Timestamp>>>,
 }
 
 fn key(org: &str, user: &str) -> Vec<u8> {
@@ -61,28 +66,51 @@ impl LastUse {
     pub fn open(db: &sled::Db) -> sled::Result<Self> {
         Ok(LastUse {
             tree: db.open_tree(TREE)?,
+            seen: Arc::default(),
         })
     }
 
     /// The last use, or when the user was first seen (recorded now if never).
     pub fn get_or_start(&self, org: &str, user: &str, now: Timestamp) -> sled::Result<Timestamp> {
         let k = key(org, user);
+        if let Some(t) = self.remembered(&k) {
+            return Ok(t);
+        }
         if let Some(v) = self.tree.get(&k)?
             && let Some(t) = decode(&v)
         {
+            self.remember(k, t);
             return Ok(t);
         }
-        self.tree.insert(k, encode(now))?;
+        self.tree.insert(k.as_slice(), encode(now))?;
+        self.remember(k, now);
         Ok(now)
     }
 
     /// The recorded last use (or first sighting), without recording anything.
     pub fn get(&self, org: &str, user: &str) -> sled::Result<Option<Timestamp>> {
-        Ok(self.tree.get(key(org, user))?.and_then(|v| decode(&v)))
+        let k = key(org, user);
+        if let Some(t) = self.remembered(&k) {
+            return Ok(Some(t));
+        }
+        Ok(self.tree.get(k)?.and_then(|v| decode(&v)))
     }
 
     pub fn touch(&self, org: &str, user: &str, now: Timestamp) -> sled::Result<()> {
-        self.tree.insert(key(org, user), encode(now)).map(|_| ())
+        let k = key(org, user);
+        self.tree.insert(k.as_slice(), encode(now))?;
+        self.remember(k, now);
+        Ok(())
+    }
+
+    fn remembered(&self, k: &[u8]) -> Option<Timestamp> {
+        let seen = self.seen.read().unwrap_or_else(|p| p.into_inner());
+        seen.get(k).copied()
+    }
+
+    fn remember(&self, k: Vec<u8>, t: Timestamp) {
+        let mut seen = self.seen.write().unwrap_or_else(|p| p.into_inner());
+        seen.insert(k, t);
     }
 }
 
