@@ -171,18 +171,8 @@ impl Metrics {
             .expect("not poisoned")
             .entry(key)
             .or_default() += 1;
-        self.latency
-            .lock()
-            .expect("not poisoned")
-            .entry(operation.to_string())
-            .or_default()
-            .observe(seconds);
-        self.org_latency
-            .lock()
-            .expect("not poisoned")
-            .entry(organisation.to_string())
-            .or_default()
-            .observe(seconds);
+        observe(&self.latency, operation, seconds);
+        observe(&self.org_latency, organisation, seconds);
     }
 
     /// The query counters now, by organisation and return code.
@@ -304,6 +294,18 @@ fn label(v: &str) -> String {
     v.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
+}
+
+/// Observes `seconds` in the histogram of `label`, allocating the label only the first time.
+fn observe(histograms: &Mutex<BTreeMap<String, Histogram>>, label: &str, seconds: f64) {
+    let mut histograms = histograms.lock().expect("not poisoned");
+    match histograms.get_mut(label) {
+        Some(h) => h.observe(seconds),
+        None => histograms
+            .entry(label.to_string())
+            .or_default()
+            .observe(seconds),
+    }
 }
 
 #[cfg(test)]

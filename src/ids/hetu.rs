@@ -156,8 +156,21 @@ impl FromStr for Hetu {
 
     /// Strict parse: exactly 11 characters, uppercase, no surrounding whitespace.
     fn from_str(s: &str) -> Result<Hetu, IdError> {
-        let chars: Vec<char> = s.chars().collect();
-        expect_len(KIND, &chars, 11, "11")?;
+        // Eleven characters, without a heap allocation (every stored person's codes are
+        // parsed again when the person is read).
+        let mut chars = ['\0'; 11];
+        let mut n = 0;
+        for c in s.chars() {
+            if n == chars.len() {
+                n += 1;
+                break;
+            }
+            chars[n] = c;
+            n += 1;
+        }
+        if n != chars.len() {
+            expect_len(KIND, &s.chars().collect::<Vec<_>>(), 11, "11")?;
+        }
         let ddmmyy = digits(KIND, &chars, 0..6)?;
         let sign = chars[6];
         let base = century_base(sign).ok_or(IdError::BadCenturySign { found: sign })?;
