@@ -78,7 +78,7 @@ pub async fn run(
             let Some(leaf) = tls.get_ref().1.peer_certificates().and_then(|c| c.first()) else {
                 return; // the verifier requires a certificate; nothing to serve without one
             };
-            let peer = Arc::new(PeerIdentity::from_leaf(leaf.as_ref()));
+            let peer = PeerIdentity::remembered(leaf.as_ref());
             let organisation = app.settings().access.identify(&peer);
             tracing::debug!(%remote, subject = %peer.subject, organisation = ?organisation.as_ref().map(|o| &o.id), "connection");
             let service = service_fn(move |req| {

@@ -4,7 +4,8 @@
 //! configurations for the project's own tools and tests. PEM is read with
 //! `rustls_pki_types::pem::PemObject` (rustls-pemfile is archived, RUSTSEC-2025-0134).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
@@ -159,6 +160,9 @@ pub fn server_name(name: &str) -> Result<ServerName<'static>, TlsError> {
     ServerName::try_from(name.to_string()).map_err(|_| TlsError::ServerName(name.to_string()))
 }
 
+/// How many client identities [`PeerIdentity::remembered`] keeps.
+pub const REMEMBERED_PEERS: usize = 4096;
+
 /// Who is on the other end of a connection, from their verified leaf certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeerIdentity {
@@ -193,7 +197,56 @@ impl PeerIdentity {
         }
     }
 
+    /// As [`PeerIdentity::from_leaf`], remembering identities by the certificate's SHA-256
+    /// so a client that opens a connection per request has its certificate parsed once
+    /// (at most [`REMEMBERED_PEERS`] are kept; the table starts again when full).
+    pub fn remembered(der: &[u8]) -> Arc<Self> {
+        static SEEN: OnceLock<Mutex<HashMap<[u8; 32], Arc<PeerIdentity>>>> = OnceLock::new();
+        let fingerprint: [u8; 32] = Sha256::digest(der).into();
+        let seen = SEEN.get_or_init(Mutex::default);
+        let known = seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&fingerprint)
+            .cloned();
+        if let Some(peer) = known {
+            return peer;
+        }
+        let peer = Arc::new(Self::from_leaf(der));
+        let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() >= REMEMBERED_PEERS {
+            seen.clear();
+        }
+        seen.insert(fingerprint, peer.clone());
+        peer
+    }
+
     pub fn fingerprint_hex(&self) -> String {
         hex::encode(self.fingerprint)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf(file: &str) -> CertificateDer<'static> {
+        let pem = std::fs::read_to_string(format!("certs/clients/{file}")).unwrap();
+        certs(&pem, "client certificate").unwrap().remove(0)
+    }
+
+    #[test]
+    fn a_remembered_identity_is_the_one_parsed_and_is_parsed_once() {
+        let (demo, other) = (leaf("demo.pem"), leaf("other.pem"));
+        let first = PeerIdentity::remembered(demo.as_ref());
+        assert_eq!(*first, PeerIdentity::from_leaf(demo.as_ref()));
+        assert!(!first.organisations.is_empty());
+        assert!(Arc::ptr_eq(
+            &first,
+            &PeerIdentity::remembered(demo.as_ref())
+        ));
+        let second = PeerIdentity::remembered(other.as_ref());
+        assert_eq!(*second, PeerIdentity::from_leaf(other.as_ref()));
+        assert_ne!(first.fingerprint, second.fingerprint);
     }
 }

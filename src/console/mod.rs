@@ -124,7 +124,7 @@ pub async fn run(
                 .1
                 .peer_certificates()
                 .and_then(|c| c.first())
-                .map(|leaf| Arc::new(PeerIdentity::from_leaf(leaf.as_ref())));
+                .map(|leaf| PeerIdentity::remembered(leaf.as_ref()));
             let service = service_fn(move |req| {
                 let console = console.clone();
                 let peer = peer.clone();
