@@ -16,6 +16,7 @@
 #
 # Usage: benches/cpu_per_query.sh
 #        REQUESTS=50000 CONNECTIONS=32 ROUNDS=3 benches/cpu_per_query.sh
+#        NEW_CONNECTION=1 REQUESTS=3000 benches/cpu_per_query.sh   # a full handshake per query
 # Needs python3 (to read the JSON reports). Everything listens on 127.0.0.1 only; the load
 # generator shares the machine, but its CPU is not counted (only the server process's).
 set -euo pipefail
@@ -25,6 +26,10 @@ REQUESTS=${REQUESTS:-30000}
 CONNECTIONS=${CONNECTIONS:-32}
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-3000}
+# NEW_CONNECTION=1: every query on a connection of its own (the full mutual-TLS handshake).
+MODE=()
+KIND=keep-alive
+if [ "${NEW_CONNECTION:-0}" = 1 ]; then MODE=(--new-connection) KIND=new-connection; fi
 EMULATOR_PORT=${EMULATOR_PORT:-18453}
 BASELINE_PORT=${BASELINE_PORT:-18455}
 CANNED_PORT=${CANNED_PORT:-18454}
@@ -73,7 +78,7 @@ PORT[canned]=$CANNED_PORT
 NAMES+=(canned)
 
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
-echo "server CPU per answered PERUSSANOMA 3 query: $REQUESTS queries per run, $CONNECTIONS keep-alive connections, $ROUNDS rounds, body $BODY bytes"
+echo "server CPU per answered PERUSSANOMA 3 query: $REQUESTS queries per run, $CONNECTIONS $KIND connections, $ROUNDS rounds, body $BODY bytes"
 echo "machine: $(nproc) cores, $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg) (the load generator runs on the same cores)"
 for name in "${NAMES[@]}"; do
     load "${PORT[$name]}" "$TMP/warmup.json" --requests "$WARMUP" --connections "$CONNECTIONS"
@@ -81,7 +86,7 @@ done
 for round in $(seq 1 "$ROUNDS"); do
     for name in "${NAMES[@]}"; do
         before=$(cpu_ticks "${PID[$name]}")
-        load "${PORT[$name]}" "$TMP/$name-$round.json" --requests "$REQUESTS" --connections "$CONNECTIONS"
+        load "${PORT[$name]}" "$TMP/$name-$round.json" --requests "$REQUESTS" --connections "$CONNECTIONS" "${MODE[@]}"
         after=$(cpu_ticks "${PID[$name]}")
         echo "$name $round $(((after - before) * TICK_US))" >>"$TMP/cpu.txt"
     done
