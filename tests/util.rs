@@ -62,6 +62,17 @@ where
     (child, addr)
 }
 
+/// Stops a server started by [`serve_binary`] with SIGTERM and asserts that it exited 0
+/// (a clean stop: in-flight queries answered, the audit log flushed).
+pub fn terminate(child: &mut std::process::Child) {
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    assert!(child.wait().unwrap().success());
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
