@@ -62,8 +62,7 @@ where
     (child, addr)
 }
 
-/// Stops a server started by [`serve_binary`] with SIGTERM and asserts that it exited 0
-/// (a clean stop: in-flight queries answered, the audit log flushed).
+/// Stops a server process with SIGTERM and checks it exits cleanly.
 pub fn terminate(child: &mut std::process::Child) {
     let term = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
