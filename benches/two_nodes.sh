@@ -17,7 +17,8 @@
 # Each setup is warmed up, then the rounds take turns: in each round (a), (b) and (c) run
 # `vtj-emulator loadtest` for DURATION on CONNECTIONS keep-alive connections, one after
 # the other, so drift on the shared machine falls on all three. It prints each round, the
-# medians and the paired ratios (b)/(a) and (c)/(b) of each round with their median.
+# medians and the paired ratios (b)/(a) and (c)/(b) of each round with their median, and
+# then `audit verify` of the database's trail (asked through node 2's admin API).
 # Everything listens on 127.0.0.1 only; the cluster and the data directories are removed
 # at the end.
 #
@@ -139,6 +140,8 @@ for round in $(seq 1 "$ROUNDS"); do
     measure "$TMP/b-$round.json" "$NODE1_PORT"
     measure "$TMP/c-$round.json" "$NODE1_PORT" "$NODE2_PORT"
 done
+# The figures are of one trail: both nodes' records in one chain that verifies.
+VERIFY=$("$BIN" audit verify --server "https://127.0.0.1:$NODE2_PORT" 2>&1 | tail -n 3) || true
 DB_SIZE=$(as_pg "$PG_BIN/psql" -X -A -t -h "$PG_DIR" -p "$PG_PORT" -U postgres \
     -c "SELECT pg_size_pretty(pg_database_size('vtj'))" 2>/dev/null || echo "?")
 
@@ -173,3 +176,4 @@ for num, den in (("b", "a"), ("c", "b")):
           + ", ".join(f"{p:.2f}" for p in pairs) + ")")
 PY
 echo "database vtj after the run: $DB_SIZE"
+echo "audit verify through node 2: $VERIFY"
