@@ -35,13 +35,24 @@ unlimited_config() {
     }
 }
 
+# Turns the web console off in $TMP/config.toml (its listener and sampler): queries only.
+console_off() {
+    sed -i 's/^\[console\]$/[console]\nenabled = false/' "$TMP/config.toml"
+}
+
 # Waits (up to 30 s: a 5.6 M-person store takes seconds to open) until a server answers a
-# query on 127.0.0.1:PORT; otherwise shows the logs and exits.
-wait_for() { # PORT
+# query on 127.0.0.1:PORT; otherwise shows the logs and exits. With PID (the server's), a
+# server that has exited fails at once, with its log (LOG, default all of $TMP/*.log).
+wait_for() { # PORT [PID [LOG]]
     for _ in $(seq 1 150); do
         if "$BIN" loadtest --target "https://127.0.0.1:$1" --requests 1 --connections 1 \
             --quiet --json >/dev/null 2>&1; then
             return 0
+        fi
+        if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then
+            echo "$(basename "$0"): the server for 127.0.0.1:$1 exited before it answered:" >&2
+            if [ -n "${3:-}" ]; then cat "$3" >&2; else cat "$TMP"/*.log >&2; fi
+            exit 1
         fi
         sleep 0.2
     done

@@ -39,7 +39,7 @@ CANNED_PORT=${CANNED_PORT:-18454}
 setup
 unlimited_config
 # Queries only: the web console's listener and its sampler are off.
-sed -i 's/^\[console\]$/[console]\nenabled = false/' "$TMP/config.toml"
+console_off
 
 # utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat; the
 # command name in field 2 may hold spaces, so count from after its closing parenthesis).

@@ -60,7 +60,8 @@
 //!
 //! Floor 10:
 //! - [`cli_audit`]: the `audit` subcommands' options, output and exit codes.
-//! - [`loadtest`]: the load harness: mutual-TLS person queries, HDR latency, return codes.
+//! - [`loadtest`]: the load harness: mutual-TLS person queries to one or several targets,
+//!   HDR latency, return codes.
 //! - [`console`]: the web console (`[console]`): trail, catalogue, live view; reads audited.
 //!
 //! Floor 11, the top:

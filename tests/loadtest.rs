@@ -233,3 +233,105 @@ async fn loadtest_refuses_a_remote_target() {
     assert!(!status.success());
     assert!(err.contains("not a loopback address"), "{err}");
 }
+
+/// Two real emulator processes (the embedded audit store, a data directory each) behind one
+/// harness run with two `--target`s: the connections are spread over both, the report
+/// gives each its share, and each node's own audit trail holds exactly the answers the
+/// report counts for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loadtest_spreads_its_connections_over_two_nodes() {
+    use std::ffi::OsStr;
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let text = unlimited_text();
+    assert!(text.contains("\n[console]\n"));
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        text.replace("\n[console]\n", "\n[console]\nenabled = false\n"),
+    )
+    .unwrap();
+    let mut nodes = Vec::new();
+    for n in 1..=2 {
+        let data = dir.path().join(format!("node{n}"));
+        let (child, addr) = crate::util::serve_binary(
+            [
+                OsStr::new("--config"),
+                config.as_os_str(),
+                OsStr::new("--data"),
+                data.as_os_str(),
+                OsStr::new("--monitor-listen"),
+                OsStr::new("off"),
+            ],
+            Stdio::null(),
+        );
+        nodes.push((child, addr, data));
+    }
+    let target = |addr: &std::net::SocketAddr| format!("https://127.0.0.1:{}", addr.port());
+    let (status, out, err) = loadtest(vec![
+        "--target".into(),
+        target(&nodes[0].1),
+        "--target".into(),
+        target(&nodes[1].1),
+        "--requests".into(),
+        "60".into(),
+        "--connections".into(),
+        "4".into(),
+        "--end-user".into(),
+        "two-nodes".into(),
+        "--json".into(),
+        "--quiet".into(),
+    ])
+    .await;
+    assert!(status.success(), "{err}\n{out}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(
+        (r["requests"].as_u64(), r["ok"].as_u64()),
+        (Some(60), Some(60)),
+        "{out}"
+    );
+    let shares = r["per_target"].as_array().unwrap();
+    assert_eq!(shares.len(), 2, "{out}");
+    let mut answered = 0;
+    for ((child, addr, data), share) in nodes.iter_mut().zip(shares) {
+        assert!(
+            share["target"]
+                .as_str()
+                .unwrap()
+                .contains(&format!(":{}/", addr.port())),
+            "{out}"
+        );
+        assert_eq!(share["connections"], 2, "{out}");
+        assert_eq!(share["errors"], 0, "{out}");
+        let ok = share["ok"].as_u64().unwrap();
+        assert!(ok > 0, "node {addr} got no load: {out}");
+        assert_eq!(share["return_codes"]["0000"].as_u64(), Some(ok), "{out}");
+        assert!(share["latency_ms"]["p99"].as_f64().unwrap() > 0.0, "{out}");
+        answered += ok;
+
+        // The node's own trail (read once it has stopped: sled admits one process).
+        crate::util::terminate(child);
+        let list = Command::new(env!("CARGO_BIN_EXE_vtj-emulator"))
+            .current_dir(repo())
+            .args([
+                OsStr::new("audit"),
+                OsStr::new("list"),
+                OsStr::new("--data"),
+                data.as_os_str(),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            list.status.success(),
+            "{}",
+            String::from_utf8_lossy(&list.stderr)
+        );
+        let logged = String::from_utf8_lossy(&list.stdout)
+            .lines()
+            .filter(|l| l.contains("\"loppukayttaja\":\"two-nodes\""))
+            .count() as u64;
+        assert_eq!(logged, ok, "node {addr}: the trail and the report disagree");
+    }
+    assert_eq!(answered, 60);
+}

@@ -62,6 +62,16 @@ where
     (child, addr)
 }
 
+/// Stops a server process with SIGTERM and checks it exits cleanly.
+pub fn terminate(child: &mut std::process::Child) {
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    assert!(child.wait().unwrap().success());
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

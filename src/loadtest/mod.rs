@@ -4,33 +4,35 @@
 //! keep-alive or a new TLS connection per request, at full speed (closed loop) or at a
 //! fixed rate (open loop, latency measured from each request's intended send time, less
 //! at most one tick of the harness's own timer, so a stalled server is not hidden by
-//! coordinated omission). It reports throughput and latency
-//! percentiles from an HDR histogram, and the VTJ return codes of the answers, as text or
-//! JSON.
+//! coordinated omission). Given several targets (`--target` repeated: the nodes behind a
+//! load balancer, say) it spreads its connections over them round-robin
+//! ([`target::spread`]). It reports throughput and latency percentiles from an HDR
+//! histogram, and the VTJ return codes of the answers, in total and per target, as text or
+//! JSON ([`report`]).
 //!
 //! It is a client only: it never touches the store, the configuration or the server's
 //! state. It always stops by itself (a request count or a duration bounds every run) and
-//! refuses non-loopback targets unless `--allow-remote` is given.
+//! refuses any non-loopback target unless `--allow-remote` is given.
 
-use std::collections::BTreeMap;
-use std::net::SocketAddr;
+pub mod report;
+pub mod target;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use hdrhistogram::Histogram;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
-use serde::Serialize;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-/// The bundled fixture persons: their identity codes are the default query subjects.
-const FIXTURE_PERSONS: &str = include_str!("../fixtures/persons.toml");
+use report::Tally;
+pub use report::{Latency, Report, TargetReport};
+pub use target::{Target, TargetError};
 
-/// Latencies above this are clamped into the histogram's top bucket.
-const MAX_LATENCY_US: u64 = 60_000_000;
+/// The bundled fixture persons: their identity codes are the default query subjects.
+const FIXTURE_PERSONS: &str = include_str!("../../fixtures/persons.toml");
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -39,14 +41,8 @@ pub enum LoadError {
         path: String,
         source: std::io::Error,
     },
-    #[error("bad target {0:?}: expected https://HOST:PORT[/PATH]")]
-    Target(String),
-    #[error("cannot resolve {host}: {reason}")]
-    Resolve { host: String, reason: String },
-    #[error(
-        "target {0} is not a loopback address; a load test against another machine needs --allow-remote"
-    )]
-    NotLoopback(SocketAddr),
+    #[error(transparent)]
+    Target(#[from] TargetError),
     #[error("TLS: {0}")]
     Tls(#[from] crate::tls::TlsError),
     #[error("bad duration {0:?}: expected e.g. 10s, 500ms, 2m or a number of seconds")]
@@ -59,8 +55,10 @@ pub enum LoadError {
 #[derive(Debug, Clone, clap::Args)]
 pub struct LoadtestArgs {
     /// The server's base URL (the direct interface's path is added unless one is given).
-    #[arg(long, default_value = "https://127.0.0.1:8443")]
-    pub target: String,
+    /// Repeatable: the connections are spread over the targets round-robin, and the report
+    /// gives each target's share beside the totals.
+    #[arg(long = "target", value_name = "URL", default_values_t = vec!["https://127.0.0.1:8443".to_string()])]
+    pub targets: Vec<String>,
     /// The CA that signed the server's certificate.
     #[arg(long, default_value = "certs/ca.pem")]
     pub ca: PathBuf,
@@ -70,7 +68,7 @@ pub struct LoadtestArgs {
     /// The client certificate's key (PEM).
     #[arg(long, default_value = "certs/clients/demo-key.pem")]
     pub key: PathBuf,
-    /// Name checked against the server certificate (default: the target's host).
+    /// Name checked against the server certificate (default: each target's host).
     #[arg(long)]
     pub server_name: Option<String>,
     /// Concurrent connections (each carries one request at a time).
@@ -114,111 +112,15 @@ pub struct LoadtestArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
-    /// Permit a target that is not a loopback address.
+    /// Permit targets that are not loopback addresses.
     #[arg(long)]
     pub allow_remote: bool,
 }
 
-/// Latency percentiles in milliseconds.
-#[derive(Debug, Clone, Serialize)]
-pub struct Latency {
-    pub min: f64,
-    pub mean: f64,
-    pub p50: f64,
-    pub p90: f64,
-    pub p99: f64,
-    pub p999: f64,
-    pub max: f64,
-}
-
-/// The outcome of a run.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub target: String,
-    pub connections: usize,
-    /// `keep-alive` or `new-connection`.
-    pub mode: &'static str,
-    /// The fixed rate asked for (open loop), or null for full speed.
-    pub rate: Option<f64>,
-    /// `TeeHenkilonTunnusKysely` or `TeeHenkilonTunnistusKysely`.
-    pub operation: &'static str,
-    pub persons: usize,
-    pub products: Vec<String>,
-    /// Wall-clock seconds from the first request to the last answer.
-    pub elapsed_s: f64,
-    /// Requests sent (answered or failed).
-    pub requests: u64,
-    /// Answers with HTTP 200.
-    pub ok: u64,
-    /// Transport failures and answers other than HTTP 200.
-    pub errors: u64,
-    /// Up to five distinct error descriptions.
-    pub error_samples: Vec<String>,
-    /// Successful answers per second.
-    pub throughput_rps: f64,
-    /// Response body bytes received.
-    pub bytes_received: u64,
-    /// How many HTTP 200 answers carried each VTJ return code (`Paluukoodi koodi`; `none`
-    /// for an answer without one, such as a SOAP fault).
-    pub return_codes: BTreeMap<String, u64>,
-    /// Latency of successful requests (from the intended send time in open loop).
-    pub latency_ms: Latency,
-}
-
-impl Report {
-    pub fn text(&self) -> String {
-        let l = &self.latency_ms;
-        let rate = match self.rate {
-            Some(r) => format!("fixed rate {r}/s (open loop)"),
-            None => "full speed (closed loop)".to_string(),
-        };
-        let mut s = format!(
-            "target      {}\nload        {} connection(s), {}, {}\nqueries     {} of {} person(s) × {}\n\
-             requests    {} in {:.2} s: {} ok, {} errors\nthroughput  {:.1} requests/s ({:.1} KiB/s received)\n\
-             latency ms  min {:.3}  mean {:.3}  p50 {:.3}  p90 {:.3}  p99 {:.3}  p99.9 {:.3}  max {:.3}\n",
-            self.target,
-            self.connections,
-            self.mode,
-            rate,
-            self.operation,
-            self.persons,
-            self.products.join(", "),
-            self.requests,
-            self.elapsed_s,
-            self.ok,
-            self.errors,
-            self.throughput_rps,
-            self.bytes_received as f64 / 1024.0 / self.elapsed_s.max(1e-9),
-            l.min,
-            l.mean,
-            l.p50,
-            l.p90,
-            l.p99,
-            l.p999,
-            l.max
-        );
-        if !self.return_codes.is_empty() {
-            let codes: Vec<String> = self
-                .return_codes
-                .iter()
-                .map(|(code, n)| format!("{code} × {n}"))
-                .collect();
-            s.push_str(&format!("codes       {}\n", codes.join(", ")));
-        }
-        for e in &self.error_samples {
-            s.push_str(&format!("error       {e}\n"));
-        }
-        s
-    }
-}
-
 /// A checked plan: everything the run needs, read and resolved.
 pub struct Plan {
-    pub target: String,
-    pub addr: SocketAddr,
-    pub path: String,
-    pub host_header: String,
-    pub server_name: rustls::pki_types::ServerName<'static>,
+    /// The servers; connection `k` goes to `targets[target::target_of(k, targets.len())]`.
+    pub targets: Vec<Target>,
     pub tls: Arc<rustls::ClientConfig>,
     pub connections: usize,
     pub new_connection: bool,
@@ -357,39 +259,14 @@ fn direct_request(op: &str, caller: [&str; 4], (criterion, value): (&str, &str))
 impl Plan {
     /// Reads the files, resolves the target and prepares the request bodies.
     pub async fn from_args(a: &LoadtestArgs) -> Result<Plan, LoadError> {
-        let rest = a
-            .target
-            .strip_prefix("https://")
-            .ok_or_else(|| LoadError::Target(a.target.clone()))?;
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, ""),
-        };
-        let path = if path.is_empty() || path == "/" {
-            crate::server::SOSO_PATH.to_string()
-        } else {
-            path.to_string()
-        };
-        let uri: hyper::http::uri::Authority = authority
-            .parse()
-            .map_err(|_| LoadError::Target(a.target.clone()))?;
-        let host = uri.host().trim_start_matches('[').trim_end_matches(']');
-        let port = uri.port_u16().unwrap_or(443);
-        let addr = tokio::net::lookup_host((host, port))
-            .await
-            .map_err(|e| LoadError::Resolve {
-                host: host.to_string(),
-                reason: e.to_string(),
-            })?
-            .next()
-            .ok_or_else(|| LoadError::Resolve {
-                host: host.to_string(),
-                reason: "no address".to_string(),
-            })?;
-        if !a.allow_remote && !addr.ip().is_loopback() {
-            return Err(LoadError::NotLoopback(addr));
+        let mut targets = Vec::with_capacity(a.targets.len());
+        for url in &a.targets {
+            let server_name = a.server_name.as_deref();
+            targets.push(Target::resolve(url, server_name, a.allow_remote).await?);
         }
-        let server_name = crate::tls::server_name(a.server_name.as_deref().unwrap_or(host))?;
+        if targets.is_empty() {
+            return Err(LoadError::Invalid("no target to load".into()));
+        }
         let ca = read(&a.ca)?;
         let cert = read(&a.cert)?;
         let key = read(&a.key)?;
@@ -416,10 +293,11 @@ impl Plan {
         if a.products.is_empty() {
             return Err(LoadError::Invalid("no product to query".into()));
         }
-        if a.connections == 0 {
-            return Err(LoadError::Invalid(
-                "--connections must be at least 1".into(),
-            ));
+        if a.connections < targets.len() {
+            return Err(LoadError::Invalid(format!(
+                "--connections must be at least the number of targets ({}), so that each gets load",
+                targets.len()
+            )));
         }
         if let Some(r) = a.rate
             && !(r.is_finite() && r > 0.0)
@@ -449,11 +327,7 @@ impl Plan {
             }
         }
         Ok(Plan {
-            target: format!("https://{authority}{path}"),
-            addr,
-            path,
-            host_header: authority.to_string(),
-            server_name,
+            targets,
             tls: Arc::new(tls),
             connections: a.connections,
             new_connection: a.new_connection,
@@ -471,13 +345,13 @@ impl Plan {
 
 type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
 
-async fn connect(plan: &Plan) -> Result<Sender, String> {
-    let tcp = TcpStream::connect(plan.addr)
+async fn connect(plan: &Plan, target: &Target) -> Result<Sender, String> {
+    let tcp = TcpStream::connect(target.addr)
         .await
         .map_err(|e| format!("connect: {e}"))?;
     let _ = tcp.set_nodelay(true);
     let tls = TlsConnector::from(plan.tls.clone())
-        .connect(plan.server_name.clone(), tcp)
+        .connect(target.server_name.clone(), tcp)
         .await
         .map_err(|e| format!("TLS handshake: {e}"))?;
     let (sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
@@ -489,10 +363,10 @@ async fn connect(plan: &Plan) -> Result<Sender, String> {
     Ok(sender)
 }
 
-/// Sends one request on `sender`; the body's length on HTTP 200.
-/// Sends one request; the answer's length and VTJ return code.
+/// Sends one request to `target` on `sender`; the answer's length and VTJ return code.
 async fn send(
     plan: &Plan,
+    target: &Target,
     sender: &mut Sender,
     body: Bytes,
 ) -> Result<(u64, Option<String>), String> {
@@ -502,8 +376,8 @@ async fn send(
         .map_err(|e| format!("connection: {e}"))?;
     let req = hyper::Request::builder()
         .method("POST")
-        .uri(plan.path.as_str())
-        .header("host", plan.host_header.as_str())
+        .uri(target.path.as_str())
+        .header("host", target.host_header.as_str())
         .header("content-type", "text/xml; charset=utf-8")
         .header(
             "soapaction",
@@ -528,36 +402,9 @@ async fn send(
     Ok((bytes.len() as u64, return_code(&bytes)))
 }
 
-/// What one connection task measured.
-struct Tally {
-    hist: Histogram<u64>,
-    ok: u64,
-    errors: u64,
-    bytes: u64,
-    samples: Vec<String>,
-    codes: BTreeMap<String, u64>,
-}
-
-impl Tally {
-    fn new() -> Self {
-        Tally {
-            hist: histogram(),
-            ok: 0,
-            errors: 0,
-            bytes: 0,
-            samples: Vec::new(),
-            codes: BTreeMap::new(),
-        }
-    }
-}
-
 /// The resolution of tokio's timer: how late an open-loop request may be sent before the
 /// lateness counts as latency.
 const TIMER_TICK: Duration = Duration::from_millis(1);
-
-fn histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, MAX_LATENCY_US, 3).expect("valid histogram bounds")
-}
 
 struct Shared {
     next: AtomicU64,
@@ -566,8 +413,10 @@ struct Shared {
     deadline: Option<Instant>,
 }
 
-async fn worker(plan: Arc<Plan>, shared: Arc<Shared>) -> Tally {
-    let mut t = Tally::new();
+/// One connection's loop, sending to `plan.targets[target]`.
+async fn worker(plan: Arc<Plan>, shared: Arc<Shared>, target: usize) -> Tally {
+    let to = &plan.targets[target];
+    let mut t = Tally::default();
     let mut kept: Option<Sender> = None;
     loop {
         let i = shared.next.fetch_add(1, Ordering::Relaxed);
@@ -600,9 +449,9 @@ async fn worker(plan: Arc<Plan>, shared: Arc<Shared>) -> Tally {
         let result = async {
             let mut sender = match kept.take() {
                 Some(s) if !plan.new_connection && !s.is_closed() => s,
-                _ => connect(&plan).await?,
+                _ => connect(&plan, to).await?,
             };
-            let answer = send(&plan, &mut sender, body).await?;
+            let answer = send(&plan, to, &mut sender, body).await?;
             if !plan.new_connection {
                 kept = Some(sender);
             }
@@ -611,28 +460,12 @@ async fn worker(plan: Arc<Plan>, shared: Arc<Shared>) -> Tally {
         .await;
         let elapsed = intended.elapsed().as_micros() as u64;
         match result {
-            Ok((n, code)) => {
-                t.ok += 1;
-                t.bytes += n;
-                *t.codes
-                    .entry(code.unwrap_or_else(|| "none".into()))
-                    .or_default() += 1;
-                let _ = t.hist.record(elapsed.clamp(1, MAX_LATENCY_US));
-            }
-            Err(e) => {
-                t.errors += 1;
-                if t.samples.len() < 5 && !t.samples.contains(&e) {
-                    t.samples.push(e);
-                }
-            }
+            Ok((n, code)) => t.answer(n, code, elapsed),
+            Err(e) => t.error(e),
         }
         shared.done.fetch_add(1, Ordering::Relaxed);
     }
     t
-}
-
-fn ms(us: u64) -> f64 {
-    us as f64 / 1000.0
 }
 
 /// Runs the plan to its end and reports.
@@ -662,30 +495,19 @@ pub async fn run(plan: Plan) -> Report {
             }
         })
     });
+    let n = plan.targets.len();
     let tasks: Vec<_> = (0..plan.connections)
-        .map(|_| tokio::spawn(worker(plan.clone(), shared.clone())))
+        .map(|c| {
+            let target = target::target_of(c, n);
+            let task = tokio::spawn(worker(plan.clone(), shared.clone(), target));
+            (target, task)
+        })
         .collect();
-    let mut all = Tally::new();
-    for task in tasks {
+    let mut per_target: Vec<Tally> = (0..n).map(|_| Tally::default()).collect();
+    for (target, task) in tasks {
         match task.await {
-            Ok(t) => {
-                let _ = all.hist.add(&t.hist);
-                all.ok += t.ok;
-                all.errors += t.errors;
-                all.bytes += t.bytes;
-                for (code, n) in t.codes {
-                    *all.codes.entry(code).or_default() += n;
-                }
-                for s in t.samples {
-                    if all.samples.len() < 5 && !all.samples.contains(&s) {
-                        all.samples.push(s);
-                    }
-                }
-            }
-            Err(e) => {
-                all.errors += 1;
-                all.samples.push(format!("worker failed: {e}"));
-            }
+            Ok(t) => per_target[target].add(&t),
+            Err(e) => per_target[target].error(format!("worker failed: {e}")),
         }
     }
     let elapsed = start.elapsed().as_secs_f64();
@@ -695,17 +517,24 @@ pub async fn run(plan: Plan) -> Report {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let h = &all.hist;
-    let empty = h.is_empty();
-    let q = |p: f64| {
-        if empty {
-            0.0
-        } else {
-            ms(h.value_at_quantile(p))
+    let mut all = Tally::default();
+    for (t, to) in per_target.iter().zip(&plan.targets) {
+        let mut named = Tally::default();
+        named.add(t);
+        if n > 1 {
+            // Which target an error came from, in the totals' samples.
+            named.samples = t
+                .samples
+                .iter()
+                .map(|e| format!("{}: {e}", to.url))
+                .collect();
         }
-    };
+        all.add(&named);
+    }
+    let connections = target::spread(plan.connections, n);
+    let urls: Vec<&str> = plan.targets.iter().map(|t| t.url.as_str()).collect();
     Report {
-        target: plan.target.clone(),
+        target: urls.join(", "),
         connections: plan.connections,
         mode: if plan.new_connection {
             "new-connection"
@@ -720,19 +549,17 @@ pub async fn run(plan: Plan) -> Report {
         requests: all.ok + all.errors,
         ok: all.ok,
         errors: all.errors,
-        error_samples: all.samples,
-        throughput_rps: all.ok as f64 / elapsed.max(1e-9),
+        error_samples: all.samples.clone(),
+        throughput_rps: all.throughput(elapsed),
         bytes_received: all.bytes,
-        return_codes: all.codes,
-        latency_ms: Latency {
-            min: if empty { 0.0 } else { ms(h.min()) },
-            mean: if empty { 0.0 } else { h.mean() / 1000.0 },
-            p50: q(0.5),
-            p90: q(0.9),
-            p99: q(0.99),
-            p999: q(0.999),
-            max: if empty { 0.0 } else { ms(h.max()) },
-        },
+        return_codes: all.codes.clone(),
+        latency_ms: all.latency(),
+        per_target: per_target
+            .iter()
+            .zip(&plan.targets)
+            .zip(connections)
+            .map(|((t, to), c)| TargetReport::of(to.url.clone(), c, t, elapsed))
+            .collect(),
     }
 }
 
@@ -821,15 +648,14 @@ mod tests {
         assert!(identification_query("P", "u", "p", "e", "Virtanen;Anna").is_err());
     }
 
-    #[tokio::test]
-    async fn a_remote_target_is_refused_without_allow_remote() {
-        let args = LoadtestArgs {
-            target: "https://192.0.2.1:8443".into(),
+    fn args(targets: &[&str], connections: usize) -> LoadtestArgs {
+        LoadtestArgs {
+            targets: targets.iter().map(|t| t.to_string()).collect(),
             ca: "certs/ca.pem".into(),
             cert: "certs/clients/demo.pem".into(),
             key: "certs/clients/demo-key.pem".into(),
             server_name: None,
-            connections: 1,
+            connections,
             new_connection: false,
             rate: None,
             duration: None,
@@ -843,11 +669,37 @@ mod tests {
             json: false,
             quiet: true,
             allow_remote: false,
-        };
+        }
+    }
+
+    /// Every target is checked: one remote target among loopback ones is refused.
+    #[tokio::test]
+    async fn a_remote_target_is_refused_without_allow_remote() {
+        let args = args(&["https://127.0.0.1:8443", "https://192.0.2.1:8443"], 2);
         match Plan::from_args(&args).await {
-            Err(LoadError::NotLoopback(_)) => {}
+            Err(LoadError::Target(TargetError::NotLoopback(_))) => {}
             Err(e) => panic!("unexpected error {e}"),
             Ok(_) => panic!("a remote target was accepted"),
         }
+    }
+
+    /// Fewer connections than targets would leave a target without load: refused.
+    #[tokio::test]
+    async fn each_target_gets_at_least_one_connection() {
+        let two = ["https://127.0.0.1:8443", "https://127.0.0.1:8444"];
+        match Plan::from_args(&args(&two, 1)).await {
+            Err(LoadError::Invalid(m)) => assert!(m.contains("number of targets (2)"), "{m}"),
+            Err(e) => panic!("unexpected error {e}"),
+            Ok(_) => panic!("one connection for two targets was accepted"),
+        }
+        let plan = Plan::from_args(&args(&two, 3)).await.unwrap();
+        let urls: Vec<&str> = plan.targets.iter().map(|t| t.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            [
+                "https://127.0.0.1:8443/sosowebsite/soso.asmx",
+                "https://127.0.0.1:8444/sosowebsite/soso.asmx"
+            ]
+        );
     }
 }
