@@ -24,6 +24,8 @@ CANNED_PORT=${CANNED_PORT:-18444}
 . benches/common.sh
 setup
 unlimited_config
+# Queries only: the web console and its sampler are off (the canned server has none).
+console_off
 
 "$BIN" serve --config "$TMP/config.toml" --data "$TMP/data" \
     --listen "127.0.0.1:$EMULATOR_PORT" --monitor-listen off >"$TMP/emulator.log" 2>&1 &
