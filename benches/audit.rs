@@ -5,8 +5,13 @@
 //! per record. The process's CPU (utime + stime from `/proc/self/stat`) is counted over
 //! the append.
 //!
+//! `AUDIT_BENCH_STORE=sled` runs the same on the sled store with its journal (the store
+//! before issue 15, still compiled to move older trails into segments), for a before/after
+//! in one build.
+//!
 //! ```sh
 //! cargo bench --bench audit                                   # 200 000 records
+//! AUDIT_BENCH_STORE=sled cargo bench --bench audit            # the same on sled + journal
 //! AUDIT_BENCH_RECORDS=10000000 AUDIT_BENCH_DIR=/work/scratch-audit cargo bench --bench audit
 //! ```
 //!
@@ -153,7 +158,23 @@ fn main() {
     let start_time: jiff::Timestamp = "2021-01-01T00:00:00Z".parse().unwrap();
 
     // --- append ---
-    let log = rt.block_on(async { AuditLog::open(&db, &path, &settings).unwrap() });
+    let sled_store = std::env::var("AUDIT_BENCH_STORE").is_ok_and(|s| s == "sled");
+    let log = rt.block_on(async {
+        if sled_store {
+            let store = vtj_emulator::audit::SledStore::open(&db, &path).unwrap();
+            AuditLog::start(Arc::new(store), &settings, false).unwrap()
+        } else {
+            AuditLog::open(&db, &path, &settings).unwrap()
+        }
+    });
+    println!(
+        "store: {}",
+        if sled_store {
+            "sled + journal"
+        } else {
+            "segments"
+        }
+    );
     let next = Arc::new(AtomicU64::new(0));
     let cpu_before = cpu_seconds();
     let began = Instant::now();
@@ -291,7 +312,17 @@ fn main() {
         },
     );
     // A reopen: what opening the store costs (index files' fences and filters, the active
-    // segment's frames read back).
+    // segment's frames read back). Not for sled: opening it here would move it into segments.
+    if sled_store {
+        db.flush().unwrap();
+        println!(
+            "disk: {} bytes for {} records = {:.0} bytes per record",
+            dir_size(&path),
+            n,
+            dir_size(&path) as f64 / n as f64
+        );
+        return;
+    }
     drop(store);
     drop(log);
     let t = Instant::now();
