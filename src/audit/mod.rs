@@ -20,6 +20,7 @@ pub mod migrate;
 pub mod record;
 pub mod retention;
 pub mod search;
+pub mod segment;
 pub mod segment_file;
 pub mod segment_index;
 pub mod segment_store;

@@ -6,9 +6,10 @@
 //! is sealed: a thread writes its index file and the writer goes on in the next segment,
 //! which a thread has prepared (zeros, synced) while the active one filled. The pruning
 //! anchor is kept in sled (`audit.meta`), flushed before any segment it covers is deleted.
-//! Opening the store rebuilds the active segment's index from its frames (crash recovery),
-//! writes any sealed segment's missing index, and moves a trail kept in sled's `audit.*`
-//! trees (`migrate.rs`) into segments. Numbering, chaining and signing are the writer's.
+//! Opening the store rebuilds the active segment's index from its frames (crash recovery)
+//! and writes any sealed segment's missing index (`segment.rs`); a trail still kept in
+//! sled's `audit.*` trees is moved in by `migrate.rs`. Numbering, chaining and signing are
+//! the writer's.
 
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -21,92 +22,10 @@ use super::backend::{AuditBackend, Group, Lookup, VisitBytes, VisitSeq, parse};
 use super::checkpoint::{ANCHOR_KEY, Anchor, META, read_anchor};
 use super::error::AuditError;
 use super::record::AuditRecord;
+use super::segment::{Index, Segment, io, open_segment, recover, seal};
 use super::segment_file::{self as file, Frames, Kind};
 use super::segment_index::{self as index, DiskIndex, MemIndex, Tag};
 use super::store::store;
-
-fn io(what: &str, e: std::io::Error) -> AuditError {
-    AuditError::Store(format!("{what}: {e}"))
-}
-
-/// A segment: its file (read by anyone at any offset) and its index.
-struct Segment {
-    number: u64,
-    /// The first record's number, or (while it holds none) the number its first will
-    /// have: segments are in order of it, so the one holding a number is found by halving.
-    first: AtomicU64,
-    file: std::fs::File,
-    index: RwLock<Index>,
-}
-
-enum Index {
-    Mem(MemIndex),
-    Disk(Arc<DiskIndex>),
-}
-
-impl Segment {
-    fn new(number: u64, file: std::fs::File, index: Index, hint: u64) -> Segment {
-        let seg = Segment {
-            number,
-            first: AtomicU64::new(hint),
-            file,
-            index: RwLock::new(index),
-        };
-        seg.settle_first();
-        seg
-    }
-
-    /// Sets `first` from the index once it holds a record.
-    fn settle_first(&self) {
-        if let Some((first, _)) = self.span() {
-            self.first.store(first, Ordering::Release);
-        }
-    }
-
-    fn index(&self) -> std::sync::RwLockReadGuard<'_, Index> {
-        self.index.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// First and last record numbers held.
-    fn span(&self) -> Option<(u64, u64)> {
-        match &*self.index() {
-            Index::Mem(m) => m.last().map(|l| (m.first, l)),
-            Index::Disk(d) => d.last().map(|l| (d.first(), l)),
-        }
-    }
-
-    fn slot(&self, seq: u64) -> Result<Option<(u32, u32)>, AuditError> {
-        match &*self.index() {
-            Index::Mem(m) => Ok(m.slot(seq)),
-            Index::Disk(d) => d.slot(seq).map_err(index::io_error),
-        }
-    }
-
-    fn read(&self, offset: u32, len: u32) -> Result<Vec<u8>, AuditError> {
-        let mut buf = vec![0u8; len as usize];
-        self.file
-            .read_exact_at(&mut buf, offset as u64)
-            .map_err(|e| io("audit segment", e))?;
-        Ok(buf)
-    }
-
-    fn checkpoints(&self) -> Vec<(u64, u32, u32)> {
-        match &*self.index() {
-            Index::Mem(m) => m.checkpoints.clone(),
-            Index::Disk(d) => d.checkpoints().to_vec(),
-        }
-    }
-
-    /// Slots of the records numbered `from..=to` held here, in order.
-    fn slots(&self, from: u64, to: u64) -> Result<Vec<(u64, u32, u32)>, AuditError> {
-        match &*self.index() {
-            Index::Mem(m) => Ok((from..=to)
-                .filter_map(|s| m.slot(s).map(|(o, l)| (s, o, l)))
-                .collect()),
-            Index::Disk(d) => d.slots(from, to).map_err(index::io_error),
-        }
-    }
-}
 
 /// The audit trail in segment files under `<data>/audit/`.
 pub struct SegmentStore {
@@ -453,85 +372,6 @@ impl SegmentStore {
 enum Index2 {
     Mem(Vec<(i64, u64)>),
     Disk(Arc<DiskIndex>),
-}
-
-/// Opens segment `number`: its index file if it has one (else, unless it is the last,
-/// reads its frames and writes one); the last one without an index is the active one,
-/// whose index [`recover`] rebuilds.
-fn open_segment(
-    dir: &Path,
-    number: u64,
-    indexed: bool,
-    last: bool,
-    hint: u64,
-) -> Result<Segment, AuditError> {
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(file::path(dir, number))
-        .map_err(|e| io("cannot open an audit segment", e))?;
-    if indexed {
-        match DiskIndex::open(&file::index_path(dir, number), number) {
-            Ok(d) => return Ok(Segment::new(number, f, Index::Disk(Arc::new(d)), hint)),
-            Err(e) => tracing::warn!(error = %e, "rebuilding an audit segment's index"),
-        }
-    }
-    let seg = Segment::new(number, f, Index::Mem(MemIndex::default()), hint);
-    if !last {
-        recover(dir, &seg)?;
-        seal(dir, &seg).map_err(|e| io("cannot write an audit segment's index", e))?;
-    }
-    Ok(seg)
-}
-
-/// Reads a segment's frames into its in-memory index, and clears what a torn group left
-/// after them; returns where the next frame goes and the file's size.
-fn recover(dir: &Path, seg: &Segment) -> Result<(u64, u64), AuditError> {
-    let bytes = std::fs::read(file::path(dir, seg.number))
-        .map_err(|e| io("cannot read an audit segment", e))?;
-    let read = file::read(seg.number, &bytes);
-    let mut mem = MemIndex::default();
-    for f in &read.frames {
-        match f.kind {
-            Kind::Record => {
-                let payload = &bytes[f.offset as usize..(f.offset + f.len) as usize];
-                let record = parse(f.seq, payload).ok();
-                mem.add(f.seq, f.offset, f.len, record.as_ref());
-            }
-            Kind::Checkpoint => mem.checkpoints.push((f.seq, f.offset, f.len)),
-        }
-    }
-    if read.dirty_to > read.end {
-        // A torn group's leftovers: zeros again, so nothing of it is ever read later.
-        let zeros = vec![0u8; (read.dirty_to - read.end) as usize];
-        seg.file
-            .write_all_at(&zeros, read.end)
-            .and_then(|_| seg.file.sync_data())
-            .map_err(|e| io("cannot clear a torn audit group", e))?;
-        tracing::warn!(
-            segment = seg.number,
-            "an unacknowledged audit group torn by a crash was dropped"
-        );
-    }
-    *seg.index.write().unwrap_or_else(|p| p.into_inner()) = Index::Mem(mem);
-    seg.settle_first();
-    Ok((read.end, bytes.len() as u64))
-}
-
-/// Writes a sealed segment's index file, then reads through it instead of the memory.
-fn seal(dir: &Path, seg: &Segment) -> std::io::Result<()> {
-    let path = file::index_path(dir, seg.number);
-    {
-        let guard = seg.index();
-        let Index::Mem(mem) = &*guard else {
-            return Ok(());
-        };
-        DiskIndex::write(&path, seg.number, mem)?;
-    }
-    file::sync_dir(dir)?;
-    let disk = DiskIndex::open(&path, seg.number)?;
-    *seg.index.write().unwrap_or_else(|p| p.into_inner()) = Index::Disk(Arc::new(disk));
-    Ok(())
 }
 
 impl SegmentStore {
