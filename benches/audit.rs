@@ -1,10 +1,17 @@
-//! Audit-trail benchmark (issue 7): appends N records through the real writer (group
+//! Audit-trail benchmark (issues 7, 15): appends N records through the real writer (group
 //! commit, a durable flush before each acknowledgement, indexes, signed checkpoints) from
-//! many concurrent appenders, then measures searches by subject, by end user and by time
-//! range, and the bytes on disk per record.
+//! many concurrent appenders, then measures searches by subject, by end user, by time
+//! range, by organisation, service user, operation and return code, and the bytes on disk
+//! per record. The process's CPU (utime + stime from `/proc/self/stat`) is counted over
+//! the append.
+//!
+//! `AUDIT_BENCH_STORE=sled` runs the same on the sled store with its journal (the store
+//! before issue 15, still compiled to move older trails into segments), for a before/after
+//! in one build.
 //!
 //! ```sh
 //! cargo bench --bench audit                                   # 200 000 records
+//! AUDIT_BENCH_STORE=sled cargo bench --bench audit            # the same on sled + journal
 //! AUDIT_BENCH_RECORDS=10000000 AUDIT_BENCH_DIR=/work/scratch-audit cargo bench --bench audit
 //! ```
 //!
@@ -94,6 +101,15 @@ fn searches(store: &dyn AuditBackend, label: &str, count: u64, filter: impl Fn(u
     );
 }
 
+/// utime + stime of this process, in seconds.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    let ticks: u64 = f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap();
+    ticks as f64 / 100.0
+}
+
 fn median(mut v: Vec<Duration>) -> (Duration, Duration) {
     v.sort();
     let p99 = v[(v.len() * 99 / 100).min(v.len() - 1)];
@@ -142,8 +158,25 @@ fn main() {
     let start_time: jiff::Timestamp = "2021-01-01T00:00:00Z".parse().unwrap();
 
     // --- append ---
-    let log = rt.block_on(async { AuditLog::open(&db, &path, &settings).unwrap() });
+    let sled_store = std::env::var("AUDIT_BENCH_STORE").is_ok_and(|s| s == "sled");
+    let log = rt.block_on(async {
+        if sled_store {
+            let store = vtj_emulator::audit::SledStore::open(&db, &path).unwrap();
+            AuditLog::start(Arc::new(store), &settings, false).unwrap()
+        } else {
+            AuditLog::open(&db, &path, &settings).unwrap()
+        }
+    });
+    println!(
+        "store: {}",
+        if sled_store {
+            "sled + journal"
+        } else {
+            "segments"
+        }
+    );
     let next = Arc::new(AtomicU64::new(0));
+    let cpu_before = cpu_seconds();
     let began = Instant::now();
     let mut last_report = Instant::now();
     rt.block_on(async {
@@ -182,6 +215,7 @@ fn main() {
         }
     });
     let took = began.elapsed();
+    let cpu = cpu_seconds() - cpu_before;
     let stats = log.stats();
     println!(
         "append: {} records in {:.1} s = {:.0} records/s durable; {} flushes ({:.1} records per flush)",
@@ -190,6 +224,12 @@ fn main() {
         stats.records as f64 / took.as_secs_f64(),
         stats.flushes,
         stats.records as f64 / stats.flushes.max(1) as f64
+    );
+    println!(
+        "process CPU: {:.1} s = {:.1} µs per record; mean group commit {:.2} ms",
+        cpu,
+        cpu * 1e6 / stats.records.max(1) as f64,
+        stats.flush_seconds * 1e3 / stats.flushes.max(1) as f64
     );
     rt.block_on(log.close());
 
@@ -200,6 +240,15 @@ fn main() {
         subject: Some(subject((k * 7919) % SUBJECTS)),
         ..Filter::default()
     });
+    searches(
+        trees,
+        "search by subject, none held (the per-segment probe alone)",
+        200,
+        |k| Filter {
+            subject: Some(format!("nobody-{k}")),
+            ..Filter::default()
+        },
+    );
     searches(trees, "search by end user (first 100)", 50, |k| Filter {
         loppukayttaja: Some(format!("enduser{}", (k * 131) % END_USERS)),
         limit: Some(100),
@@ -222,14 +271,86 @@ fn main() {
         }
     });
 
+    // Organisation, service user, operation and return code: each its own index now.
+    searches(trees, "search by organisation (first 100)", 20, |k| {
+        Filter {
+            organisation: Some(format!("org{}", k % 20)),
+            limit: Some(100),
+            ..Filter::default()
+        }
+    });
+    searches(trees, "search by service user (first 100)", 20, |k| {
+        Filter {
+            kayttajatunnus: Some(format!("user{}", k % 50)),
+            limit: Some(100),
+            ..Filter::default()
+        }
+    });
+    searches(trees, "search by operation (first 100)", 20, |_| Filter {
+        operation: Some("TeeHenkilonTunnusKysely".into()),
+        limit: Some(100),
+        ..Filter::default()
+    });
+    searches(trees, "search by return code (first 100)", 20, |_| Filter {
+        return_code: Some("0000".into()),
+        limit: Some(100),
+        ..Filter::default()
+    });
+    searches(trees, "search by return code, none held", 20, |_| Filter {
+        return_code: Some("0001".into()),
+        ..Filter::default()
+    });
+    searches(
+        trees,
+        "search by organisation and end user (first 100)",
+        20,
+        |k| Filter {
+            organisation: Some(format!("org{}", k % 20)),
+            loppukayttaja: Some(format!("enduser{}", (k * 20) % END_USERS)),
+            limit: Some(100),
+            ..Filter::default()
+        },
+    );
+    // A reopen: what opening the store costs (index files' fences and filters, the active
+    // segment's frames read back). Not for sled: opening it here would move it into segments.
+    if sled_store {
+        db.flush().unwrap();
+        println!(
+            "disk: {} bytes for {} records = {:.0} bytes per record",
+            dir_size(&path),
+            n,
+            dir_size(&path) as f64 / n as f64
+        );
+        return;
+    }
+    drop(store);
+    drop(log);
+    let t = Instant::now();
+    let log = rt.block_on(async { AuditLog::open(&db, &path, &settings).unwrap() });
+    println!("reopen: {:?}", t.elapsed());
+    let store = log.store();
+    searches(&*store, "search by subject, after the reopen", 200, |k| {
+        Filter {
+            subject: Some(subject((k * 7919 + 13) % SUBJECTS)),
+            ..Filter::default()
+        }
+    });
+    rt.block_on(log.close());
+
     // --- disk ---
     db.flush().unwrap();
     let on_disk = dir_size(&path);
     println!(
-        "disk: {} bytes for {} records = {:.0} bytes per record (sled size_on_disk {})",
+        "disk: {} bytes for {} records = {:.0} bytes per record ({} segments, sled size_on_disk {})",
         on_disk,
         n,
         on_disk as f64 / n as f64,
+        std::fs::read_dir(path.join("audit"))
+            .map(|d| d
+                .flatten()
+                .filter(|e| e.path().extension().is_none())
+                .count())
+            .unwrap_or(0),
         db.size_on_disk().unwrap_or(0)
     );
 }

@@ -4,8 +4,8 @@
 //! use, the remembered digest afterwards, and a wrong password), a registry lookup hot (the
 //! same person again: redb's cache holds the path) and cold (the first lookup after the
 //! registry was opened: redb's cache is empty, the operating system's page cache may hold
-//! the file), the audit append without the durable sync (the chain digest and sled inserts of
-//! the record and its index entries, as the writer does for each record) and the durable
+//! the file), the audit append without the durable sync (the chain digest, the segment
+//! frame and the in-memory index entries, as the writer does for each record) and the durable
 //! audit append through the real writer: one appender alone (every append waits for its
 //! own sync) and eight at once (one group commit serves them). Lookups against population
 //! size and rendering per product have their own benches (`registry`, `render`); `audit`
@@ -145,13 +145,13 @@ fn lookup(c: &mut Criterion) {
 }
 
 fn audit_insert(c: &mut Criterion) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = sled::open(dir.path()).unwrap();
-    let trees = vtj_emulator::audit::Trees::open(&db).unwrap();
+    use vtj_emulator::audit::segment_file::{Frames, Kind};
+    let mut index = vtj_emulator::audit::segment_index::MemIndex::default();
     let mut seq = 0u64;
     let mut prev = String::new();
+    let mut frames = Frames::new(1);
     c.bench_function(
-        "stage/audit append without the sync (digest, record and index inserts)",
+        "stage/audit append without the sync (digest, frame and index entries)",
         |b| {
             b.iter(|| {
                 seq += 1;
@@ -160,8 +160,14 @@ fn audit_insert(c: &mut Criterion) {
                 r.prev_sha256 = std::mem::take(&mut prev);
                 let bytes = serde_json::to_vec(&r).unwrap();
                 prev = vtj_emulator::audit::digest_hex(&bytes);
-                trees.records.insert(seq.to_be_bytes(), bytes).unwrap();
-                trees.indexes.insert(&r).unwrap();
+                if frames.bytes.len() > 1 << 20 {
+                    frames = Frames::new(1);
+                }
+                if index.slots.len() >= 60_000 {
+                    index = Default::default(); // a segment's worth, then sealed
+                }
+                let at = frames.push(Kind::Record, seq, &bytes);
+                index.add(seq, at as u32, bytes.len() as u32, Some(&r));
             })
         },
     );

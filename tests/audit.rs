@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use crate::util::*;
 use vtj_emulator::audit::verify::verify;
 use vtj_emulator::audit::{
-    AuditLog, AuditRecord, AuditSettings, Filter, Trees, digest_hex, read_all, search,
+    AuditLog, AuditRecord, AuditSettings, Filter, digest_hex, read_all, search,
 };
 use vtj_emulator::config::Settings;
 
@@ -72,6 +72,62 @@ pub(crate) async fn open_db(path: &Path) -> sled::Db {
     panic!("the store stayed locked");
 }
 
+/// The segment files of the trail in data directory `data` (`data/audit/`), with their
+/// bytes.
+pub(crate) fn segment_files(data: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out: Vec<_> = std::fs::read_dir(data.join("audit"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_none())
+        .map(|p| {
+            let b = std::fs::read(&p).unwrap();
+            (p, b)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Where record `seq`'s stored bytes lie in the segment files: the file, the payload's
+/// offset and its length (read from the frame's head, the 21 bytes before it).
+pub(crate) fn stored_at(data: &Path, seq: u64) -> (std::path::PathBuf, usize, usize) {
+    let needle = format!("{{\"seq\":{seq},");
+    for (path, bytes) in segment_files(data) {
+        if let Some(at) = bytes
+            .windows(needle.len())
+            .position(|w| w == needle.as_bytes())
+        {
+            let len = u32::from_le_bytes(bytes[at - 21..at - 17].try_into().unwrap());
+            return (path, at, len as usize);
+        }
+    }
+    panic!("record {seq} is in no segment");
+}
+
+/// Edits record `seq`'s stored bytes in place, as someone with access to the files could
+/// (the edit keeps their length); returns the original bytes.
+pub(crate) fn tamper(data: &Path, seq: u64, edit: impl Fn(&str) -> String) -> Vec<u8> {
+    use std::os::unix::fs::FileExt;
+    let (path, at, len) = stored_at(data, seq);
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap();
+    let mut original = vec![0u8; len];
+    f.read_exact_at(&mut original, at as u64).unwrap();
+    let edited = edit(std::str::from_utf8(&original).unwrap());
+    assert_eq!(edited.len(), len, "an edit in place keeps the length");
+    assert_ne!(edited.as_bytes(), original);
+    f.write_all_at(edited.as_bytes(), at as u64).unwrap();
+    original
+}
+
+/// Puts back what [`tamper`] replaced.
+pub(crate) fn untamper(data: &Path, seq: u64, original: &[u8]) {
+    tamper(data, seq, |_| String::from_utf8(original.to_vec()).unwrap());
+}
+
 pub(crate) fn exe() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_vtj-emulator"));
     c.current_dir(repo());
@@ -117,20 +173,27 @@ async fn records_hold_every_field_and_the_response_digest_but_never_the_password
     let refused = client
         .soso(OP, &query_as("end-user-ö", secret, "010180-9026"))
         .await;
-    let trees = Trees::open(&server.app.db).unwrap();
-    let raw: Vec<Vec<u8>> = trees
-        .records
-        .iter()
-        .values()
-        .map(|v| v.unwrap().to_vec())
-        .collect();
-    assert_eq!(raw.len(), 2);
+    // No stored byte anywhere in the data directory holds the password.
+    fn every_file(dir: &Path, out: &mut Vec<Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                every_file(&p, out);
+            } else {
+                out.push(std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut raw = Vec::new();
+    every_file(&server.app.settings().data_dir, &mut raw);
+    assert!(!segment_files(&server.app.settings().data_dir).is_empty());
     for bytes in &raw {
         let s = String::from_utf8_lossy(bytes);
-        assert!(!s.contains(secret), "password stored: {s}");
-        assert!(!s.contains("Salasana"), "{s}");
+        assert!(!s.contains(secret), "password stored");
+        assert!(!s.contains("Salasana"), "password field stored");
     }
-    let records = read_all(&server.app.db).unwrap();
+    assert_eq!(read_all(&server.app.audit).unwrap().len(), 2);
+    let records = read_all(&server.app.audit).unwrap();
     let r = &records[0];
     assert!(r.time.parse::<jiff::Timestamp>().is_ok(), "{}", r.time);
     assert!(r.time.ends_with('Z'), "UTC: {}", r.time);
@@ -161,15 +224,19 @@ async fn records_hold_every_field_and_the_response_digest_but_never_the_password
 
 #[tokio::test]
 async fn verify_names_the_edited_record_and_signed_checkpoints_catch_the_last_one() {
-    let server = TestServer::start().await;
+    // The data directory outlives the server: the files are edited after it stopped too.
+    let keep = tempfile::tempdir().unwrap();
+    let mut settings = Settings::builtin().unwrap();
+    settings.data_dir = keep.path().join("data");
+    let server = TestServer::start_with(settings, tempfile::tempdir().unwrap()).await;
     let client = server.client();
     for n in 0..6 {
         client
             .soso(OP, &query_as(&format!("u{n}"), "demo", "020501A999T"))
             .await;
     }
-    // The store's own trees, to tamper with; verify reads through the log's store.
-    let trees = Trees::open(&server.app.db).unwrap();
+    // The store's own files, to tamper with; verify reads through the log's store.
+    let data = server.app.settings().data_dir.clone();
     let store = server.app.audit.store();
     let key = public_key();
     let report = verify(&*store, &key).unwrap();
@@ -177,40 +244,45 @@ async fn verify_names_the_edited_record_and_signed_checkpoints_catch_the_last_on
     assert_eq!(report.records, 6);
 
     // Edit record 3 in the store: the chain breaks exactly there.
-    let k3 = 3u64.to_be_bytes();
-    let original = trees.records.get(k3).unwrap().unwrap();
-    let edited = String::from_utf8(original.to_vec())
-        .unwrap()
-        .replace("\"u2\"", "\"someone-else\"");
-    assert_ne!(edited.as_bytes(), original.as_ref());
-    trees.records.insert(k3, edited.as_bytes()).unwrap();
+    let original = tamper(&data, 3, |s| s.replace("\"u2\"", "\"u9\""));
     let report = verify(&*store, &key).unwrap();
     assert_eq!(report.mismatch.as_ref().map(|m| m.seq), Some(3), "{report}");
-    trees.records.insert(k3, original).unwrap();
+    untamper(&data, 3, &original);
     assert!(verify(&*store, &key).unwrap().ok());
 
     // The newest record has no successor: a signed checkpoint covers it.
     let cp = server.app.audit.checkpoint().await.unwrap().unwrap();
     assert_eq!(cp.seq, 6);
-    let k6 = 6u64.to_be_bytes();
-    let last = trees.records.get(k6).unwrap().unwrap();
-    let edited = String::from_utf8(last.to_vec())
-        .unwrap()
-        .replace("\"0000\"", "\"0001\"");
-    trees.records.insert(k6, edited.as_bytes()).unwrap();
+    let last = tamper(&data, 6, |s| s.replace("\"0000\"", "\"0001\""));
     let report = verify(&*store, &key).unwrap();
     assert_eq!(report.mismatch.as_ref().map(|m| m.seq), Some(6), "{report}");
     assert!(report.to_string().contains("checkpoint"), "{report}");
-    trees.records.insert(k6, last).unwrap();
-
-    // Removing a record is named too, and a key that did not sign fails the checkpoints.
-    let removed = trees.records.remove(4u64.to_be_bytes()).unwrap().unwrap();
-    let report = verify(&*store, &key).unwrap();
-    assert_eq!(report.mismatch.as_ref().map(|m| m.seq), Some(4), "{report}");
-    trees.records.insert(4u64.to_be_bytes(), removed).unwrap();
+    untamper(&data, 6, &last);
     let report = verify(&*store, &"11".repeat(32)).unwrap();
     assert!(!report.ok());
+
+    // Removing a record (its frame cut out of the file, the store stopped) is named too;
+    // so is an edit the store finds when it opens again.
+    drop(store);
     server.stop().await;
+    let (path, at, len) = stored_at(&data, 4);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let frame = at - 21..at + len + 8;
+    let cut = frame.len();
+    bytes.drain(frame);
+    bytes.extend(std::iter::repeat_n(0u8, cut));
+    std::fs::write(&path, bytes).unwrap();
+    let db = open_db(&data).await;
+    let settings = AuditSettings::builtin().unwrap();
+    let log = AuditLog::open(&db, &data, &settings).unwrap();
+    let report = verify(&*log.store(), &key).unwrap();
+    assert_eq!(report.mismatch.as_ref().map(|m| m.seq), Some(4), "{report}");
+    log.close().await;
+    drop(log);
+    tamper(&data, 2, |s| s.replace("\"u1\"", "\"u8\""));
+    let log = AuditLog::open(&db, &data, &settings).unwrap();
+    let report = verify(&*log.store(), &key).unwrap();
+    assert_eq!(report.mismatch.as_ref().map(|m| m.seq), Some(2), "{report}");
 }
 
 #[tokio::test]
@@ -266,7 +338,7 @@ async fn when_the_audit_store_fails_queries_get_1800_and_no_data() {
         .await
         .unwrap();
     assert_eq!(r.status, 503, "{}", r.body);
-    let records = read_all(&server.app.db).unwrap();
+    let records = read_all(&server.app.audit).unwrap();
     assert_eq!(records.len(), 1, "only the query before the failure");
     server.stop().await;
 }
@@ -302,17 +374,21 @@ async fn pruning_removes_the_expired_prefix_behind_a_signed_anchor() {
     log.append(record(&now.to_string(), "young1", "020501A999T"))
         .await
         .unwrap();
-    let trees = Trees::open(&db).unwrap();
+    let meta = db.open_tree("audit.meta").unwrap();
     let store = log.store();
     let cutoff = vtj_emulator::audit::retention::cutoff(now, settings.retention);
 
     let dry = log.prune(cutoff, true).await.unwrap();
     assert_eq!((dry.removed, dry.through_seq), (5, Some(5)));
-    assert_eq!(read_all(&db).unwrap().len(), 7, "a dry run removes nothing");
+    assert_eq!(
+        read_all(&log).unwrap().len(),
+        7,
+        "a dry run removes nothing"
+    );
 
     let done = log.prune(cutoff, false).await.unwrap();
     assert_eq!(done.removed, 5);
-    let kept = read_all(&db).unwrap();
+    let kept = read_all(&log).unwrap();
     assert_eq!(
         kept.iter().map(|r| r.seq).collect::<Vec<_>>(),
         [6, 7],
@@ -331,13 +407,13 @@ async fn pruning_removes_the_expired_prefix_behind_a_signed_anchor() {
     assert_eq!(log.prune(cutoff, false).await.unwrap().removed, 0);
 
     // A forged anchor fails verification.
-    let anchor = trees.meta.get(b"anchor").unwrap().unwrap();
+    let anchor = meta.get(b"anchor").unwrap().unwrap();
     let forged = String::from_utf8(anchor.to_vec())
         .unwrap()
         .replace("\"through_seq\":5", "\"through_seq\":4");
-    trees.meta.insert(b"anchor", forged.as_bytes()).unwrap();
+    meta.insert(b"anchor", forged.as_bytes()).unwrap();
     assert!(!verify(&*store, &public_key()).unwrap().ok());
-    trees.meta.insert(b"anchor", anchor).unwrap();
+    meta.insert(b"anchor", anchor).unwrap();
 
     // Everything expired: the chain continues after the anchor, across a reopen.
     let all = log
@@ -351,7 +427,7 @@ async fn pruning_removes_the_expired_prefix_behind_a_signed_anchor() {
         .unwrap();
     assert_eq!(all.removed, 2);
     log.close().await;
-    drop((log, store, trees, db));
+    drop((log, store, meta, db));
     let db = open_db(dir.path()).await;
     let log = AuditLog::open(&db, dir.path(), &settings).unwrap();
     assert_eq!(
@@ -390,7 +466,7 @@ async fn the_server_prunes_expired_records_by_itself() {
     let server = TestServer::start_with(settings, tempfile::tempdir().unwrap()).await;
     let mut left = Vec::new();
     for _ in 0..250 {
-        left = read_all(&server.app.db).unwrap();
+        left = read_all(&server.app.audit).unwrap();
         if left.len() == 1 {
             break;
         }

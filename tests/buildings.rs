@@ -144,7 +144,7 @@ async fn residents_codes_need_the_permit_flag() {
     let doc = building(&s, "RAKENNUS3 ASUKKAAT", ("Rakennustunnus", "9000000987")).await;
     assert_eq!(return_code(&doc).0, "0019");
     assert!(doc.child(VTJ_NS, "Rakennus").is_none());
-    let rec = read_all(&s.app.db).unwrap().pop().unwrap();
+    let rec = read_all(&s.app.audit).unwrap().pop().unwrap();
     assert!(rec.refused_because.unwrap().contains("residents"));
     let doc = building(&s, "RAKENNUS2 HUONEISTOT", ("Rakennustunnus", "9000000987")).await;
     assert_eq!(return_code(&doc).0, "0000");
@@ -183,7 +183,7 @@ async fn a_property_is_answered_with_its_buildings() {
         "VTJKiinteistoVastaussanoma",
     );
     assert_eq!(return_code(&doc).0, "0001");
-    let rec = read_all(&s.app.db).unwrap().pop().unwrap();
+    let rec = read_all(&s.app.audit).unwrap().pop().unwrap();
     assert_eq!(
         rec.search_key,
         Some(("Kiinteistotunnus".into(), "91-402-3-14".into()))
@@ -324,7 +324,7 @@ async fn buildings_are_identified_by_street_address_and_municipality() {
         "900000102B"
     );
     // The identified building is the record's subject; the ambiguous search named none.
-    let records = read_all(&s.app.db).unwrap();
+    let records = read_all(&s.app.audit).unwrap();
     let disclosed: Vec<&[String]> = records.iter().map(|r| &r.disclosed[..]).collect();
     let want: [&[String]; 6] = [
         &["9000000987".into()],
@@ -356,7 +356,7 @@ async fn properties_are_identified_by_name_and_municipality() {
     let k = doc.child(VTJ_NS, "Kiinteisto").unwrap();
     assert_eq!(text(k, "Kiinteistotunnus"), "905-001-0012-0003");
     assert_eq!(all(k, "Rakennus").len(), 1);
-    let rec = read_all(&s.app.db).unwrap().pop().unwrap();
+    let rec = read_all(&s.app.audit).unwrap().pop().unwrap();
     assert_eq!(rec.disclosed, ["905-001-0012-0003"]);
     let h = haku(
         "KiinteistonTunnistusHaku",

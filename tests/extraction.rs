@@ -45,7 +45,7 @@ async fn extraction_answers_the_persons_of_a_municipality_within_its_bounds() {
     let doc = extract(&s, range).await;
     assert_eq!(return_code(&doc).0, "0000");
     assert_eq!(hetus(&doc), ["150615B942S", "311222D9245"]);
-    let rec = read_all(&s.app.db).unwrap().pop().unwrap();
+    let rec = read_all(&s.app.audit).unwrap().pop().unwrap();
     assert_eq!(rec.return_code, "0000");
     assert!(!rec.groups.is_empty());
     // Every extracted person is a subject of the record: a subject report lists it.
@@ -88,7 +88,7 @@ async fn extraction_needs_its_permit_flag() {
     let doc = extract(&s, "<Kuntanumero>905</Kuntanumero>").await;
     assert_eq!(return_code(&doc).0, "0019");
     assert!(hetus(&doc).is_empty());
-    let rec = read_all(&s.app.db).unwrap().pop().unwrap();
+    let rec = read_all(&s.app.audit).unwrap().pop().unwrap();
     assert_eq!(rec.operation, OP);
     assert_eq!(rec.return_code, "0019");
     s.stop().await;

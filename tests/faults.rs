@@ -66,7 +66,7 @@ async fn configured_rules_match_their_queries_only() {
         )
         .await;
     assert_eq!(code(&r), "0000");
-    let records = read_all(&s.app.db).unwrap();
+    let records = read_all(&s.app.audit).unwrap();
     assert!(
         records[0]
             .fault_injected
@@ -169,7 +169,7 @@ async fn reserved_test_codes_behave_as_documented() {
     .await;
     assert!(waited.is_err(), "the timeout code answered within a second");
 
-    let records = read_all(&s.app.db).unwrap();
+    let records = read_all(&s.app.audit).unwrap();
     let kinds: Vec<_> = records
         .iter()
         .map(|r| {

@@ -187,7 +187,7 @@ async fn a_disclosed_person_finds_the_identification_in_the_audit_trail() {
     assert_eq!(return_code(&found).0, "0000");
     let none = ask(&s, &person_haku("Jäppinen", "Eemeli", "20010502", None)).await;
     assert_eq!(return_code(&none).0, "0001");
-    let records = read_all(&s.app.db).unwrap();
+    let records = read_all(&s.app.audit).unwrap();
     let searches: Vec<_> = records.iter().filter(|r| r.operation == OP).collect();
     assert_eq!(searches.len(), 2);
     assert_eq!(searches[0].disclosed, ["020501A999T"]);
@@ -219,7 +219,7 @@ async fn an_unreadable_index_entry_answers_1800_and_discloses_nothing() {
     let doc = ask(&s, &person_haku("Jäppinen", "Albert", "20010502", None)).await;
     assert_eq!(return_code(&doc).0, "-1800");
     assert!(doc.child(VTJ_NS, "Henkilo").is_none());
-    let rec = read_all(&s.app.db).unwrap().pop().unwrap();
+    let rec = read_all(&s.app.audit).unwrap().pop().unwrap();
     assert_eq!(
         (rec.operation.as_str(), rec.return_code.as_str()),
         (OP, "-1800")
@@ -237,7 +237,7 @@ async fn without_the_permit_flag_the_search_is_refused_and_audited() {
     let doc = ask(&s, &person_haku("Jäppinen", "Albert", "20010502", None)).await;
     assert_eq!(return_code(&doc).0, "0019");
     assert!(doc.child(VTJ_NS, "Henkilo").is_none());
-    let rec = read_all(&s.app.db).unwrap().pop().unwrap();
+    let rec = read_all(&s.app.audit).unwrap().pop().unwrap();
     assert_eq!(rec.operation, OP);
     assert_eq!(rec.return_code, "0019");
     assert!(rec.refused_because.unwrap().contains("permit"));
@@ -265,7 +265,7 @@ async fn identification_over_xroad_answers_the_person_and_is_audited() {
         .clone();
     assert_eq!(return_code(&doc).0, "0000");
     assert_eq!(hetu_of(&doc).as_deref(), Some("020501A999T"));
-    let rec = read_all(&s.app.db).unwrap().pop().unwrap();
+    let rec = read_all(&s.app.audit).unwrap().pop().unwrap();
     assert_eq!(rec.operation, "TeeHenkilonTunnistusKysely");
     assert_eq!(rec.return_code, "0000");
     assert!(!rec.groups.is_empty());

@@ -105,7 +105,7 @@ fn check_xroad(answer: &Value, end_user: &str) {
 }
 
 fn check_audit(server: &TestServer, end_user: &str, queries: usize) {
-    let records = read_all(&server.app.db).unwrap();
+    let records = read_all(&server.app.audit).unwrap();
     assert_eq!(records.len(), queries);
     assert!(records.iter().all(|r| r.return_code == "0000"));
     assert!(

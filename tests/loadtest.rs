@@ -125,7 +125,7 @@ async fn loadtest_runs_identification_searches_and_counts_return_codes() {
         r["return_codes"],
         serde_json::json!({"0000": 10, "0001": 10})
     );
-    let records = vtj_emulator::audit::read_all(&server.app.db).unwrap();
+    let records = vtj_emulator::audit::read_all(&server.app.audit).unwrap();
     let searches = records
         .iter()
         .filter(|r| r.operation == "TeeHenkilonTunnistusKysely")

@@ -54,7 +54,7 @@ async fn person_query_by_satu_finds_the_person() {
     );
     let doc = answer(&client.soso(OP, &body).await, OP);
     assert_eq!(return_code(&doc).0, "0001");
-    let records = read_all(&server.app.db).unwrap();
+    let records = read_all(&server.app.audit).unwrap();
     assert_eq!(
         records[0].search_key,
         Some(("SahkoinenAsiointitunnus".into(), "100000420".into()))
@@ -148,7 +148,7 @@ async fn building_property_identification_and_extraction_reach_their_handlers() 
     assert_eq!(code, "-1805");
     assert!(text.contains("HakuXml"), "{text}");
 
-    let records = read_all(&server.app.db).unwrap();
+    let records = read_all(&server.app.audit).unwrap();
     let ops: Vec<&str> = records.iter().map(|r| r.operation.as_str()).collect();
     assert_eq!(ops.len(), 6 * 3 + 2);
     assert_eq!(ops[0], "TeeHenkilonTunnistusKysely");
@@ -203,7 +203,7 @@ async fn values_breaking_the_schema_get_return_codes_naming_the_element() {
         "-1805"
     );
 
-    let records = read_all(&server.app.db).unwrap();
+    let records = read_all(&server.app.audit).unwrap();
     let codes: Vec<&str> = records.iter().map(|r| r.return_code.as_str()).collect();
     assert_eq!(codes, ["0000", "-1805", "-1902", "-1805", "-1805"]);
     server.stop().await;

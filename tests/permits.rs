@@ -107,7 +107,7 @@ fn code(doc: &Element) -> String {
 }
 
 fn last_refusal(s: &TestServer) -> Option<String> {
-    read_all(&s.app.db)
+    read_all(&s.app.audit)
         .unwrap()
         .last()
         .unwrap()
@@ -131,7 +131,7 @@ async fn non_disclosure_right_shows_protected_addresses_only_when_granted() {
             .child(VTJ_NS, "Turvakielto")
             .unwrap();
         assert_eq!(kielto.children[0].text, "1", "Turvakielto always says why");
-        let rec = read_all(&s.app.db).unwrap().pop().unwrap();
+        let rec = read_all(&s.app.audit).unwrap().pop().unwrap();
         assert_eq!(rec.non_disclosure_applied, !granted);
         s.stop().await;
     }
@@ -184,7 +184,7 @@ async fn rate_quota_refuses_bursts_and_admits_within() {
         codes[3..].iter().any(|c| c == "0005"),
         "a burst over 3/s must be refused: {codes:?}"
     );
-    let refused = read_all(&s.app.db)
+    let refused = read_all(&s.app.audit)
         .unwrap()
         .into_iter()
         .filter(|r| r.refused_because.as_deref() == Some("rate quota exceeded"))
@@ -235,7 +235,7 @@ async fn repeated_wrong_passwords_lock_the_user() {
     // Another user of the organisation is not affected.
     assert_eq!(code(&ask(&s, "u2", "pw", "020501A999T").await.0), "0000");
     // The password is never in the audit record.
-    let all = serde_json::to_string(&read_all(&s.app.db).unwrap()).unwrap();
+    let all = serde_json::to_string(&read_all(&s.app.audit).unwrap()).unwrap();
     assert!(!all.contains("guess"));
     s.stop().await;
 }

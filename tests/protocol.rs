@@ -194,7 +194,7 @@ async fn iso_8859_1_and_utf8_requests_are_decoded() {
     let utf8 = body.replace(r#"encoding="ISO-8859-1""#, r#"encoding="UTF-8""#);
     let r = client.soso(OP, &utf8).await;
     assert_eq!(return_code(&vastaus(&r, OP)).0, "0000", "{}", r.body);
-    let records = read_all(&server.app.db).unwrap();
+    let records = read_all(&server.app.audit).unwrap();
     let users: Vec<_> = records
         .iter()
         .map(|r| r.loppukayttaja.as_deref().unwrap_or(""))

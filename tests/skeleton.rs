@@ -235,7 +235,7 @@ async fn clients_without_a_trusted_certificate_are_refused_at_the_handshake() {
         assert!(r.is_err(), "certificate {name} got {r:?}");
     }
     // Nothing reached the operations, so nothing was audited.
-    assert!(read_all(&server.app.db).unwrap().is_empty());
+    assert!(read_all(&server.app.audit).unwrap().is_empty());
 
     // A certificate of the trusted CA that no organisation claims: refused, and audited.
     let r = Client::new(server.addr, Some("other"))
@@ -249,7 +249,7 @@ async fn clients_without_a_trusted_certificate_are_refused_at_the_handshake() {
         r.body
     );
     assert!(!r.body.contains("Jäppinen"));
-    let records = read_all(&server.app.db).unwrap();
+    let records = read_all(&server.app.audit).unwrap();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].organisation, None);
     assert_eq!(records[0].return_code, "fault");
@@ -284,7 +284,7 @@ async fn every_query_answered_or_refused_is_audited_before_the_answer() {
     );
     client.soso(op, &wrong).await;
     // The records are readable as soon as the answers arrived: appended before replying.
-    let records = read_all(&server.app.db).unwrap();
+    let records = read_all(&server.app.audit).unwrap();
     assert_eq!(records.len(), 3, "{records:#?}");
     let demo_fp = {
         let (pem, _) = client_identity("demo");
@@ -368,7 +368,7 @@ async fn non_disclosure_withholds_location_and_passive_codes_lead_to_the_person(
         "030370-946X"
     );
 
-    let records = read_all(&server.app.db).unwrap();
+    let records = read_all(&server.app.audit).unwrap();
     assert!(records[0].non_disclosure_applied);
     assert!(!records[1].non_disclosure_applied);
     server.stop().await;

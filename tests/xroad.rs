@@ -115,7 +115,7 @@ async fn person_query_over_xroad_echoes_headers_hash_and_request() {
     assert_eq!(return_code(&doc).0, "0000");
     assert!(doc.child(VTJ_NS, "Henkilo").is_some());
 
-    let records = read_all(&server.app.db).unwrap();
+    let records = read_all(&server.app.audit).unwrap();
     let r = &records[0];
     assert_eq!(r.interface, "xroad");
     assert_eq!(
@@ -254,7 +254,7 @@ async fn header_and_client_errors_are_faults_naming_the_header() {
     assert_eq!(r.status, 403);
     assert!(fault_reason(&r).contains("security server"), "{}", r.body);
     assert!(!r.body.contains("Jäppinen"));
-    let records = read_all(&server.app.db).unwrap();
+    let records = read_all(&server.app.audit).unwrap();
     assert!(records.len() >= cases.len() + 4);
     assert!(records.iter().all(|r| r.interface == "xroad"));
     server.stop().await;

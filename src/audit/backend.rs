@@ -42,6 +42,16 @@ pub enum Lookup<'a> {
     Time { from: i64, to: i64 },
 }
 
+/// A field some backends index beyond [`Lookup`]'s (see [`AuditBackend::lookup_field`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Organisation,
+    /// `Kayttajatunnus`.
+    ServiceUser,
+    Operation,
+    ReturnCode,
+}
+
 /// Called with each record (or checkpoint) found, in order, as its number and stored
 /// bytes; returns `Ok(false)` to stop (a page is full).
 pub type VisitBytes<'v> = dyn FnMut(u64, &[u8]) -> Result<bool, AuditError> + 'v;
@@ -106,6 +116,19 @@ pub trait AuditBackend: Send + Sync {
 
     /// A clean stop: leaves nothing for crash recovery to do.
     fn close(&self) -> Result<(), AuditError>;
+
+    /// The numbers of the records whose `field` is `value`, in order, if this backend
+    /// indexes that field (cost per hit); `Ok(false)` when it does not, and the caller
+    /// reads every record instead.
+    fn lookup_field(
+        &self,
+        field: Field,
+        value: &str,
+        visit: &mut VisitSeq<'_>,
+    ) -> Result<bool, AuditError> {
+        let _ = (field, value, visit);
+        Ok(false)
+    }
 
     /// Record `seq`, decoded, if kept.
     fn get(&self, seq: u64) -> Result<Option<AuditRecord>, AuditError> {

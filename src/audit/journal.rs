@@ -296,6 +296,24 @@ impl Journal {
     }
 }
 
+/// Every journal file in `dir` (numbered and spare).
+pub fn files(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut out: Vec<PathBuf> = numbered(dir, PREFIX)?.into_iter().map(|(_, p)| p).collect();
+    out.extend(numbered(dir, SPARE)?.into_iter().map(|(_, p)| p));
+    Ok(out)
+}
+
+/// Removes every journal file (once the trail they served has moved elsewhere).
+pub fn remove_all(dir: &Path) -> io::Result<()> {
+    for p in files(dir)? {
+        match fs::remove_file(&p) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Renames files that a finished sled flush made redundant to spares (deleting those
 /// beyond [`MAX_SPARES`]). A crash before the rename is durable only replays them again.
 pub fn recycle(paths: &[PathBuf]) -> io::Result<()> {

@@ -24,10 +24,21 @@ use super::backend::{AuditBackend, Group, Numbered, digest_hex};
 use super::checkpoint::Checkpoint;
 use super::record::AuditRecord;
 use super::retention::{self, PruneReport};
+use super::segment_store::SegmentStore;
 use super::settings::AuditSettings;
-use super::sled_store::SledStore;
 
-pub use super::store::read_all;
+/// Every record the log's store holds, in order (for tests and tools).
+pub fn read_all(log: &AuditLog) -> Result<Vec<AuditRecord>, AuditError> {
+    super::backend::all_records(&*log.store())
+}
+
+/// Opens the segment store of data directory `dir` (anchor in `db`), moving in a trail
+/// still kept in sled's trees.
+fn open_store(db: &sled::Db, dir: &Path) -> Result<Arc<SegmentStore>, AuditError> {
+    let store = SegmentStore::open(db, dir)?;
+    super::migrate::from_sled(&store, db, dir)?;
+    Ok(Arc::new(store))
+}
 
 /// Most records one group commit takes.
 const MAX_BATCH: usize = 512;
@@ -84,11 +95,12 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
-    /// Opens the log in sled `db`, whose files are in `dir` (the journal lives there too),
-    /// replays what a crash left in the journal, and starts the writer. Prunes only when
-    /// asked ([`AuditLog::prune`]); see [`AuditLog::open_server`].
+    /// Opens the log of data directory `dir` (its segments in `dir/audit/`, the pruning
+    /// anchor in sled `db`), recovers what a crash left, moves in a trail still kept in
+    /// sled's trees, and starts the writer. Prunes only when asked ([`AuditLog::prune`]);
+    /// see [`AuditLog::open_server`].
     pub fn open(db: &sled::Db, dir: &Path, settings: &AuditSettings) -> Result<Self, AuditError> {
-        Self::start(Arc::new(SledStore::open(db, dir)?), settings, false)
+        Self::start(open_store(db, dir)?, settings, false)
     }
 
     /// As [`AuditLog::open`], and the writer also prunes expired records at start-up and
@@ -98,7 +110,7 @@ impl AuditLog {
         dir: &Path,
         settings: &AuditSettings,
     ) -> Result<Self, AuditError> {
-        Self::start(Arc::new(SledStore::open(db, dir)?), settings, true)
+        Self::start(open_store(db, dir)?, settings, true)
     }
 
     /// Starts the writer on an opened (recovered) store; with `prune`, it prunes at
@@ -453,8 +465,9 @@ impl Writer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::journal::{self, Frames, Kind};
-    use crate::audit::store::seq_of;
+    use crate::audit::journal::{Frames, Kind};
+    use crate::audit::sled_store::SledStore;
+    use crate::audit::{Filter, search, verify};
     use sha2::{Digest, Sha256};
 
     fn record(n: u32) -> AuditRecord {
@@ -472,7 +485,7 @@ mod tests {
             kayttajatunnus: Some("demo".into()),
             loppukayttaja: Some("tester".into()),
             product: Some("PERUSSANOMA 3".into()),
-            search_key: None,
+            search_key: Some(("Henkilotunnus".into(), format!("s{n}"))),
             disclosed: Vec::new(),
             return_code: "0000".into(),
             groups: vec![],
@@ -522,10 +535,12 @@ mod tests {
             let stats = log.stats();
             assert_eq!(stats.records, 50);
             assert!(stats.flushes < 50, "{stats:?}");
+            // No close: the next open recovers the active segment from its frames.
         }
         // The writer task lets go of the database once every handle is dropped.
         let db = reopen(dir.path()).await;
-        let all = read_all(&db).unwrap();
+        let log = AuditLog::open(&db, dir.path(), &settings()).unwrap();
+        let all = read_all(&log).unwrap();
         assert_eq!(all.len(), 50);
         assert_eq!(all[0].prev_sha256, "");
         for pair in all.windows(2) {
@@ -533,59 +548,77 @@ mod tests {
             assert_eq!(pair[1].prev_sha256, hex::encode(Sha256::digest(&bytes)));
         }
         // Appending after a reopen continues the numbering and the chain.
-        let log = AuditLog::open(&db, dir.path(), &settings()).unwrap();
         assert_eq!(log.append(record(99)).await.unwrap(), 51);
-    }
-    #[tokio::test]
-    async fn records_only_in_the_journal_are_replayed_into_sled_on_open() {
-        // Real chained bytes, from a log that ran to the end.
-        let first = tempfile::tempdir().unwrap();
-        let bytes: Vec<(u64, Vec<u8>)> = {
-            let db = sled::open(first.path()).unwrap();
-            let log = AuditLog::open(&db, first.path(), &settings()).unwrap();
-            for n in 0..3 {
-                log.append(record(n)).await.unwrap();
-            }
-            log.close().await;
-            let tree = db.open_tree(super::super::store::RECORDS).unwrap();
-            tree.iter()
-                .map(|kv| kv.unwrap())
-                .map(|(k, v)| (seq_of(&k), v.to_vec()))
-                .collect()
-        };
-        assert_eq!(bytes.len(), 3);
-        // A crash after the journal sync but before sled's flush: the records are in the
-        // journal alone, and the last group is torn.
-        let dir = tempfile::tempdir().unwrap();
-        let mut frames = Frames::new(7);
-        for (seq, b) in &bytes {
-            frames.push(Kind::Record, *seq, b);
-        }
-        frames.bytes.extend_from_within(..20);
-        std::fs::write(
-            dir.path().join("audit-journal-00000000000000000007"),
-            &frames.bytes,
-        )
-        .unwrap();
-        let db = sled::open(dir.path()).unwrap();
-        let log = AuditLog::open(&db, dir.path(), &settings()).unwrap();
-        let all = read_all(&db).unwrap();
-        assert_eq!(all.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3]);
-        assert_eq!(all[2].request_id, "r2");
-        // The chain continues after the replayed records, and the replayed file is gone.
-        assert_eq!(log.append(record(9)).await.unwrap(), 4);
-        assert!(
-            !dir.path()
-                .join("audit-journal-00000000000000000007")
-                .exists()
-        );
-        let all = read_all(&db).unwrap();
-        let last = serde_json::to_vec(&all[2]).unwrap();
-        assert_eq!(all[3].prev_sha256, digest_hex(&last));
     }
 
     #[tokio::test]
-    async fn a_clean_close_leaves_an_empty_journal_and_syncs_once_per_group() {
+    async fn a_trail_in_sled_and_its_journal_moves_into_segments_verbatim() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = settings();
+        s.checkpoint_every = 2;
+        let (tail, tail_file) = {
+            // Today's store: sled's trees behind the journal, written by the same writer.
+            let db = sled::open(dir.path()).unwrap();
+            let old = Arc::new(SledStore::open(&db, dir.path()).unwrap());
+            let log = AuditLog::start(old.clone(), &s, false).unwrap();
+            for n in 0..5 {
+                log.append(record(n)).await.unwrap();
+            }
+            log.close().await;
+            // Two more records, chained, that a crash left in the journal alone (the
+            // second torn), as a crash between the journal's sync and sled's flush does.
+            let last = old.last().unwrap().unwrap();
+            let mut prev = digest_hex(&last.1);
+            let mut frames = Frames::new(90);
+            for (seq, n) in [(6u64, 5u32), (7, 6)] {
+                let mut r = record(n);
+                r.seq = seq;
+                r.prev_sha256 = prev;
+                let bytes = serde_json::to_vec(&r).unwrap();
+                prev = digest_hex(&bytes);
+                frames.push(Kind::Record, seq, &bytes);
+            }
+            let torn = frames.bytes.len() - 5;
+            (
+                frames.bytes[..torn].to_vec(),
+                dir.path().join("audit-journal-00000000000000000090"),
+            )
+        };
+        std::fs::write(&tail_file, tail).unwrap();
+        let db = reopen(dir.path()).await;
+        let log = AuditLog::open(&db, dir.path(), &s).unwrap();
+        let all = read_all(&log).unwrap();
+        assert_eq!(
+            all.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5, 6]
+        );
+        // Verbatim: the chain and the signed checkpoints still verify.
+        let report = verify::verify(&*log.store(), &s.signer.public_key_hex()).unwrap();
+        assert!(report.ok(), "{report}");
+        assert!(report.checkpoints >= 2, "{report}");
+        // The indexes hold the moved records; the old trees and journal are gone.
+        let f = Filter {
+            subject: Some("s3".into()),
+            ..Filter::default()
+        };
+        assert_eq!(search::search(&*log.store(), &f).unwrap().len(), 1);
+        assert!(
+            !db.tree_names()
+                .iter()
+                .any(|t| t.as_ref() == b"audit.records")
+        );
+        assert!(crate::audit::journal::files(dir.path()).unwrap().is_empty());
+        // The chain continues.
+        assert_eq!(log.append(record(9)).await.unwrap(), 7);
+        log.close().await;
+        drop(log);
+        // Opening again moves nothing twice.
+        let log = AuditLog::open(&db, dir.path(), &s).unwrap();
+        assert_eq!(read_all(&log).unwrap().len(), 7);
+    }
+
+    #[tokio::test]
+    async fn one_sync_for_each_lone_append_and_a_closed_log_refuses() {
         let dir = tempfile::tempdir().unwrap();
         let db = sled::open(dir.path()).unwrap();
         let log = AuditLog::open(&db, dir.path(), &settings()).unwrap();
@@ -594,19 +627,11 @@ mod tests {
         assert_eq!(
             log.stats().flushes,
             2,
-            "one journal sync for each lone append"
+            "one segment sync for each lone append"
         );
-        let left = || journal::leftover(dir.path()).unwrap().entries.len();
-        assert!(
-            left() >= 1,
-            "the records are in the journal until sled is flushed"
-        );
+        // Reads see a record as soon as its append returned.
+        assert_eq!(log.store().get(2).unwrap().unwrap().request_id, "r2");
         log.close().await;
         assert!(log.append(record(3)).await.is_err());
-        assert_eq!(
-            left(),
-            0,
-            "a clean close leaves sled flushed and the journal empty"
-        );
     }
 }

@@ -1,9 +1,11 @@
 //! The audit trail: one record per query, answered or refused, appended through a single
 //! writer thread that chains each record to its predecessor (SHA-256), signs periodic
 //! checkpoints (Ed25519) and has the store make each batch durable before anyone is told
-//! the record exists. The store is behind one interface ([`AuditBackend`]); the first
-//! implementation ([`SledStore`]) keeps the `audit.*` sled trees with indexes by subject,
-//! end user and time behind a write-ahead journal (one `fdatasync` per batch). Also
+//! the record exists. The store is behind one interface ([`AuditBackend`]); the one in use
+//! ([`SegmentStore`]) appends records to segment files (one `fdatasync` per batch), each
+//! sealed with an index file of its own (subject, end user, organisation, service user,
+//! operation, return code, time); the older [`SledStore`] (the `audit.*` sled trees behind a
+//! write-ahead journal) is kept to move an existing trail into segments. Also
 //! verification, retention (pruning behind a signed anchor), search and output formats;
 //! knows nothing of SOAP, HTTP or rendering.
 
@@ -14,9 +16,14 @@ pub mod format;
 pub mod index;
 pub mod journal;
 pub mod log;
+pub mod migrate;
 pub mod record;
 pub mod retention;
 pub mod search;
+pub mod segment;
+pub mod segment_file;
+pub mod segment_index;
+pub mod segment_store;
 pub mod settings;
 pub mod sled_store;
 pub mod store;
@@ -26,6 +33,7 @@ pub use backend::{AuditBackend, digest_hex};
 pub use log::{AuditError, AuditLog, LogStats, read_all};
 pub use record::AuditRecord;
 pub use search::Filter;
+pub use segment_store::SegmentStore;
 pub use settings::{AuditSettings, Auditor};
 pub use sled_store::SledStore;
 pub use store::Trees;

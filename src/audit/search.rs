@@ -1,12 +1,14 @@
 //! Searching the trail: a [`Filter`] (organisation, `Kayttajatunnus`, `Loppukayttaja`,
 //! subject identifier, operation, return code, time range) and the plan that answers it.
 //! A subject or end-user filter reads its index, a time range the time index (through
-//! [`AuditBackend::lookup`]), and only otherwise are all records scanned; every candidate
-//! is then checked against the whole filter. Reads only.
+//! [`AuditBackend::lookup`]), then a service user, organisation, operation or return code
+//! the backend's index of that field if it keeps one ([`AuditBackend::lookup_field`]), and
+//! only otherwise are all records scanned; every candidate is then checked against the
+//! whole filter. Reads only.
 
 use serde::{Deserialize, Serialize};
 
-use super::backend::{AuditBackend, Lookup, parse};
+use super::backend::{AuditBackend, Field, Lookup, parse};
 use super::error::AuditError;
 use super::index::micros_of;
 use super::record::AuditRecord;
@@ -204,8 +206,9 @@ impl Filter {
 }
 
 /// The records matching `filter`, oldest first (by number, or by time for a time range).
-/// A subject or end-user filter reads that index, a time range the time index; only a
-/// filter with none of them reads every record. Stops at the filter's `limit`.
+/// A subject or end-user filter reads that index, a time range the time index, then a
+/// service user, organisation, operation or return code its index if the backend keeps
+/// one; only a filter with none of them reads every record. Stops at the filter's `limit`.
 pub fn search(store: &dyn AuditBackend, filter: &Filter) -> Result<Vec<AuditRecord>, AuditError> {
     let limit = filter.limit.unwrap_or(usize::MAX);
     let (from, to) = filter
@@ -227,13 +230,29 @@ pub fn search(store: &dyn AuditBackend, filter: &Filter) -> Result<Vec<AuditReco
         }),
         _ => None,
     };
-    match index {
-        Some(by) => store.lookup(by, &mut |seq| match store.get(seq)? {
-            Some(r) => Ok(take(r)),
-            None => Ok(true),
-        })?,
-        None => store.scan(0, &mut |seq, bytes| Ok(take(parse(seq, bytes)?)))?,
+    let mut hit = |seq| match store.get(seq)? {
+        Some(r) => Ok(take(r)),
+        None => Ok(true),
+    };
+    if let Some(by) = index {
+        store.lookup(by, &mut hit)?;
+        return Ok(out);
     }
+    // Then the fields a backend may index, the most selective first.
+    let fields = [
+        (Field::ServiceUser, &filter.kayttajatunnus),
+        (Field::Organisation, &filter.organisation),
+        (Field::Operation, &filter.operation),
+        (Field::ReturnCode, &filter.return_code),
+    ];
+    for (field, value) in fields {
+        if let Some(v) = value
+            && store.lookup_field(field, v, &mut hit)?
+        {
+            return Ok(out);
+        }
+    }
+    store.scan(0, &mut |seq, bytes| Ok(take(parse(seq, bytes)?)))?;
     Ok(out)
 }
 
