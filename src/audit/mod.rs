@@ -14,6 +14,8 @@ pub mod format;
 pub mod index;
 pub mod journal;
 pub mod log;
+pub mod pg_schema;
+pub mod pg_store;
 pub mod record;
 pub mod retention;
 pub mod search;
