@@ -32,8 +32,8 @@
 //! Floor 3:
 //! - [`products`]: the data-group catalogue, the products (built-in, configured, imported
 //!   from DVV's per-product schemas), their schemas and renderer.
-//! - [`audit`]: the chained, durable audit log behind one store interface (sled + journal):
-//!   indexes, checkpoints, retention.
+//! - [`audit`]: the chained, durable audit log behind one store interface (sled + journal,
+//!   or PostgreSQL shared by several nodes): indexes, checkpoints, retention.
 //!
 //! Floor 4:
 //! - [`faults`]: fault injection rules and the reserved test identity codes.

@@ -90,8 +90,8 @@ async fn two_nodes_write_one_chain_and_a_sigkilled_node_loses_no_answered_record
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let from_a = Arc::new(Mutex::new(Vec::new()));
     let from_b = Arc::new(Mutex::new(Vec::new()));
-    let mut tasks = load(a_addr, "a", 4, from_a.clone(), stop.clone());
-    tasks.extend(load(b_addr, "b", 4, from_b.clone(), stop.clone()));
+    let mut tasks = load(a_addr, "a", 4, from_a.clone(), stop.clone(), false);
+    tasks.extend(load(b_addr, "b", 4, from_b.clone(), stop.clone(), false));
     wait_for(&from_a, 80).await;
     wait_for(&from_b, 80).await;
     // SIGKILL node a mid-load; b goes on.
@@ -384,4 +384,54 @@ async fn retention_drops_whole_month_partitions_behind_a_signed_anchor() {
             .unwrap(),
         9
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_crash_under_load_leaves_one_chain_with_every_answer_once() {
+    let cluster = Arc::new(tokio::task::spawn_blocking(PgCluster::start).await.unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings::builtin().unwrap();
+    settings.data_dir = dir.path().join("data");
+    settings.audit.backend = cluster.backend();
+    settings.audit.checkpoint_every = 25;
+    let server = TestServer::start_with(settings, dir).await;
+    let answered = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let tasks = load(server.addr, "c", 6, answered.clone(), stop.clone(), true);
+    wait_for(&answered, 60).await;
+    // Killed mid-commit, as a power cut would: commits in flight have unknown outcomes.
+    for _ in 0..2 {
+        let c = cluster.clone();
+        tokio::task::spawn_blocking(move || {
+            c.crash_server();
+            std::thread::sleep(Duration::from_millis(300));
+            c.start_server();
+        })
+        .await
+        .unwrap();
+        let before = answered.lock().unwrap().len();
+        wait_for(&answered, before + 60).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let store = server.app.audit.store();
+    let (records, report) = tokio::task::spawn_blocking(move || {
+        (
+            all_records(&*store).unwrap(),
+            verify(&*store, &crate::audit::public_key()).unwrap(),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(report.ok(), "{report}");
+    let seqs: Vec<u64> = records.iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "a gap");
+    let export: String = records
+        .iter()
+        .map(|r| serde_json::to_string(r).unwrap() + "\n")
+        .collect();
+    assert_logged_once(&export, &answered.lock().unwrap());
+    server.stop().await;
 }

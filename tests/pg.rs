@@ -171,6 +171,15 @@ impl PgCluster {
         run(c, "pg_ctl stop");
     }
 
+    /// Stops the server as a crash would (no shutdown checkpoint, connections cut).
+    pub fn crash_server(&self) {
+        let mut c = as_owner(&self.bin.join("pg_ctl"));
+        c.arg("-D")
+            .arg(self.data())
+            .args(["-m", "immediate", "-w", "stop"]);
+        run(c, "pg_ctl stop -m immediate");
+    }
+
     /// Runs SQL through psql in database `db`; its output.
     pub fn psql(&self, db: &str, sql: &str) -> String {
         let out = Command::new(self.bin.join("psql"))

@@ -3,7 +3,9 @@
 //! checkpoints (Ed25519) and has the store make each batch durable before anyone is told
 //! the record exists. The store is behind one interface ([`AuditBackend`]); the first
 //! implementation ([`SledStore`]) keeps the `audit.*` sled trees with indexes by subject,
-//! end user and time behind a write-ahead journal (one `fdatasync` per batch). Also
+//! end user and time behind a write-ahead journal (one `fdatasync` per batch); the second
+//! ([`pg_store::PgStore`]) keeps them in PostgreSQL, where several emulator processes
+//! write one chain (numbered inside each group's transaction). Also
 //! verification, retention (pruning behind a signed anchor), search and output formats;
 //! knows nothing of SOAP, HTTP or rendering.
 

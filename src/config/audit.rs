@@ -236,3 +236,57 @@ pub fn auditors(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(toml_text: &str) -> Result<Backend, String> {
+        let raw: RawAudit = toml::from_str(toml_text).map_err(|e| e.to_string())?;
+        audit_settings(&raw, "test.toml", &|p: &Path| p.to_path_buf())
+            .map(|a| a.backend)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_embedded_store_is_the_default_and_postgres_needs_a_url_without_a_password() {
+        assert_eq!(check("").unwrap(), Backend::Embedded);
+        let err = check("backend = \"postgres\"").unwrap_err();
+        assert!(err.contains("audit.url"), "{err}");
+        let err = check("backend = \"postgres\"\nurl = \"postgres://vtj:Hunter2-pw@db/vtj\"")
+            .unwrap_err();
+        assert!(err.contains("must not hold a password"), "{err}");
+        assert!(!err.contains("Hunter2-pw"), "{err}");
+        let err =
+            check("backend = \"postgres\"\nurl = \"postgres://vtj@db/vtj?password=Hunter2-pw\"")
+                .unwrap_err();
+        assert!(!err.contains("Hunter2-pw"), "{err}");
+        assert!(
+            check("url = \"postgres://vtj@db/vtj\"").is_err(),
+            "a url without the backend"
+        );
+        assert!(check("backend = \"mysql\"").is_err());
+    }
+
+    #[test]
+    fn the_password_comes_from_a_file_and_is_never_printed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pw");
+        std::fs::write(&file, "Hunter2-pw\n").unwrap();
+        let text = format!(
+            "backend = \"postgres\"\nurl = \"postgres://vtj@127.0.0.1:5432/vtj\"\npassword_file = {:?}\npool_size = 3",
+            file.display().to_string()
+        );
+        let Backend::Postgres(pg) = check(&text).unwrap() else {
+            panic!("not postgres");
+        };
+        assert_eq!(pg.password.as_deref(), Some("Hunter2-pw"));
+        assert_eq!(pg.pool_size, 3);
+        assert!(!format!("{pg:?}").contains("Hunter2-pw"));
+        let err = check(
+            "backend = \"postgres\"\nurl = \"postgres://vtj@db/vtj\"\npassword_env = \"VTJ_TEST_SURELY_UNSET_7\"",
+        )
+        .unwrap_err();
+        assert!(err.contains("VTJ_TEST_SURELY_UNSET_7"), "{err}");
+    }
+}
