@@ -16,6 +16,7 @@ pub mod format;
 pub mod index;
 pub mod journal;
 pub mod log;
+pub mod pg_conn;
 pub mod pg_schema;
 pub mod pg_store;
 pub mod record;

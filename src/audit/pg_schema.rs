@@ -58,7 +58,8 @@ const MIGRATIONS: &[&str] = &[
 pub const VERSION: i32 = MIGRATIONS.len() as i32;
 
 /// Brings the schema up to [`VERSION`]: idempotent, and safe when several nodes start at
-/// once (one transaction under an advisory lock). Refuses a schema newer than this build.
+/// once (one transaction under an advisory lock). A schema newer than this build is left
+/// as it is. Returns the version found.
 pub async fn migrate(client: &mut tokio_postgres::Client) -> Result<i32, tokio_postgres::Error> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])

@@ -8,71 +8,34 @@
 //! migrations are `pg_schema.rs`'s.
 //!
 //! The driver is tokio-postgres with a deadpool pool, on a small tokio runtime the store
-//! owns: the trait is synchronous, readers call it from blocking threads and the writer
-//! from its own plain thread, so reads are spawned onto that runtime and waited for over a
-//! channel (safe from any thread), and the writer drives its transaction with
-//! `Handle::block_on` on its own thread (its numbering callback borrows the writer's state).
+//! owns (`pg_conn.rs`): the trait is synchronous, so reads are spawned onto that runtime
+//! and waited for over a channel, and the writer drives its transaction with
+//! `Handle::block_on` on its own plain thread (its numbering callback borrows the
+//! writer's state).
 
 use std::collections::BTreeSet;
-use std::future::Future;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{NoTls, Row};
 
 use super::backend::{AuditBackend, Group, Head, Lookup, Seal, VisitBytes, VisitSeq, digest_hex};
 use super::checkpoint::Anchor;
 use super::error::AuditError;
 use super::index::{micros_of, subjects};
+use super::pg_conn::{CALL_TIMEOUT, PgConn, connection_lost, db, pool_error};
 use super::pg_schema::{self, Month};
 use super::record::AuditRecord;
 use super::settings::PgSettings;
 
-/// Rows one read fetches at a time (scans and index walks page by number).
-const PAGE: i64 = 1000;
-/// How long any one call to the database may take before it counts as failed.
-const CALL_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long opening a connection may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long the store waits for the database at start-up.
 const OPEN_PATIENCE: Duration = Duration::from_secs(15);
 
-type Param = Box<dyn ToSql + Sync + Send>;
-
 /// The audit trail in PostgreSQL.
 pub struct PgStore {
-    runtime: Option<tokio::runtime::Runtime>,
-    handle: tokio::runtime::Handle,
-    readers: Pool,
-    /// The writer's own connection, so readers never hold up a commit.
-    writer: Pool,
+    conn: PgConn,
     /// Months known to have their partitions.
     months: Mutex<BTreeSet<Month>>,
-}
-
-fn db(what: &str, e: &tokio_postgres::Error) -> AuditError {
-    let why = match e.as_db_error() {
-        Some(d) => format!("{}: {}", d.severity(), d.message()),
-        None => match std::error::Error::source(e) {
-            Some(s) => format!("{e}: {s}"),
-            None => e.to_string(),
-        },
-    };
-    AuditError::Store(format!("PostgreSQL {what}: {why}"))
-}
-
-fn pool_error(e: &deadpool_postgres::PoolError) -> AuditError {
-    match e {
-        deadpool_postgres::PoolError::Backend(e) => db("connection", e),
-        other => AuditError::Store(format!("PostgreSQL connection: {other}")),
-    }
-}
-
-/// True for an error of the connection (the server went away), not of the statement.
-fn connection_lost(e: &tokio_postgres::Error) -> bool {
-    e.is_closed() || e.as_db_error().is_none()
 }
 
 /// A transaction holding the head row's lock, which every writer takes first.
@@ -94,48 +57,8 @@ impl PgStore {
     /// Connects, creates or migrates the schema and the current and next month's
     /// partitions. Waits a little for a database that is starting.
     pub fn open(settings: &PgSettings) -> Result<Self, AuditError> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("audit-pg")
-            .enable_all()
-            .build()
-            .map_err(|e| AuditError::Store(format!("cannot start the PostgreSQL runtime: {e}")))?;
-        let mut config: tokio_postgres::Config = settings
-            .url
-            .parse()
-            .map_err(|e| AuditError::Store(format!("audit.url: {e}")))?;
-        if let Some(p) = &settings.password {
-            config.password(p);
-        }
-        config
-            .application_name("vtj-emulator")
-            .connect_timeout(CONNECT_TIMEOUT)
-            .keepalives_idle(Duration::from_secs(30));
-        let pool = |size: usize| {
-            let manager = Manager::from_config(
-                config.clone(),
-                NoTls,
-                ManagerConfig {
-                    recycling_method: RecyclingMethod::Fast,
-                },
-            );
-            Pool::builder(manager)
-                .max_size(size)
-                .runtime(deadpool_postgres::Runtime::Tokio1)
-                .create_timeout(Some(CONNECT_TIMEOUT))
-                .wait_timeout(Some(CALL_TIMEOUT))
-                .build()
-                .map_err(|e| AuditError::Store(format!("PostgreSQL pool: {e}")))
-        };
-        let (readers, writer) = {
-            let _inside = runtime.enter();
-            (pool(settings.pool_size)?, pool(1)?)
-        };
         let store = PgStore {
-            handle: runtime.handle().clone(),
-            runtime: Some(runtime),
-            readers,
-            writer,
+            conn: PgConn::open(settings)?,
             months: Mutex::new(BTreeSet::new()),
         };
         let started = std::time::Instant::now();
@@ -153,8 +76,8 @@ impl PgStore {
 
     /// Migrates the schema and makes this and next month's partitions.
     fn prepare(&self) -> Result<(), AuditError> {
-        let pool = self.writer.clone();
-        let from = self.run(async move {
+        let pool = self.conn.writer.clone();
+        let from = self.conn.run(async move {
             let mut client = pool.get().await.map_err(|e| pool_error(&e))?;
             pg_schema::migrate(&mut client)
                 .await
@@ -183,9 +106,9 @@ impl PgStore {
         if wanted.is_empty() {
             return Ok(());
         }
-        let pool = self.writer.clone();
+        let pool = self.conn.writer.clone();
         let months = wanted.clone();
-        self.run(async move {
+        self.conn.run(async move {
             let mut client = pool.get().await.map_err(|e| pool_error(&e))?;
             let tx = locked(&mut client).await?;
             for m in months {
@@ -199,88 +122,6 @@ impl PgStore {
         Ok(())
     }
 
-    /// Runs `fut` on the store's runtime and waits for it from any thread (a tokio worker
-    /// of another runtime included).
-    fn run<T, F>(&self, fut: F) -> Result<T, AuditError>
-    where
-        T: Send + 'static,
-        F: Future<Output = Result<T, AuditError>> + Send + 'static,
-    {
-        self.run_within(CALL_TIMEOUT, fut)
-    }
-
-    /// As [`PgStore::run`], failing after `limit`.
-    fn run_within<T, F>(&self, limit: Duration, fut: F) -> Result<T, AuditError>
-    where
-        T: Send + 'static,
-        F: Future<Output = Result<T, AuditError>> + Send + 'static,
-    {
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.handle.spawn(async move {
-            let _ = tx.send(tokio::time::timeout(limit, fut).await);
-        });
-        match rx.recv() {
-            Ok(Ok(r)) => r,
-            Ok(Err(_)) => Err(AuditError::Store(format!(
-                "PostgreSQL: no answer within {} s",
-                limit.as_secs_f64()
-            ))),
-            Err(_) => Err(AuditError::Store(
-                "the PostgreSQL runtime has stopped".into(),
-            )),
-        }
-    }
-
-    /// The rows of a read, from a reader connection; a connection the server dropped is
-    /// replaced once.
-    fn rows(&self, sql: &'static str, params: Vec<Param>) -> Result<Vec<Row>, AuditError> {
-        let pool = self.readers.clone();
-        self.run(async move {
-            let refs: Vec<&(dyn ToSql + Sync)> =
-                params.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect();
-            let mut attempt = 0;
-            loop {
-                attempt += 1;
-                let client = pool.get().await.map_err(|e| pool_error(&e))?;
-                let result = match client.prepare_cached(sql).await {
-                    Ok(stmt) => client.query(&stmt, &refs).await,
-                    Err(e) => Err(e),
-                };
-                match result {
-                    Ok(rows) => return Ok(rows),
-                    Err(e) if attempt < 2 && connection_lost(&e) => {
-                        let _ = deadpool_postgres::Object::take(client);
-                    }
-                    Err(e) => return Err(db("read", &e)),
-                }
-            }
-        })
-    }
-
-    /// Pages through `(seq, bytes)` rows of a query whose first parameter is the lowest
-    /// number wanted and whose rows come in order of number.
-    fn page_bytes(
-        &self,
-        sql: &'static str,
-        from: u64,
-        visit: &mut VisitBytes<'_>,
-    ) -> Result<(), AuditError> {
-        let mut from = from as i64;
-        loop {
-            let rows = self.rows(sql, vec![Box::new(from), Box::new(PAGE)])?;
-            for row in &rows {
-                let seq: i64 = row.get(0);
-                if !visit(seq as u64, row.get::<_, &[u8]>(1))? {
-                    return Ok(());
-                }
-                from = seq + 1;
-            }
-            if (rows.len() as i64) < PAGE {
-                return Ok(());
-            }
-        }
-    }
-
     /// One group's transaction (see [`AuditBackend::append_unnumbered`]); a connection
     /// found closed before the commit is replaced once.
     async fn commit_group(
@@ -291,7 +132,7 @@ impl PgStore {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut client = self.writer.get().await.map_err(|e| pool_error(&e))?;
+            let mut client = self.conn.writer.get().await.map_err(|e| pool_error(&e))?;
             match self.transact(&mut client, records, seal).await {
                 Ok(Ok(())) => return Ok(()),
                 Ok(Err(e)) => return Err(e),
@@ -464,7 +305,7 @@ impl PgStore {
         };
         for _ in 0..5 {
             tokio::time::sleep(Duration::from_millis(200)).await;
-            let Ok(client) = self.readers.get().await else {
+            let Ok(client) = self.conn.readers.get().await else {
                 continue;
             };
             match client.query_opt(sql, &[&(seq as i64)]).await {
@@ -484,15 +325,6 @@ impl PgStore {
     }
 }
 
-impl Drop for PgStore {
-    fn drop(&mut self) {
-        // Dropping a runtime blocks, which tokio forbids inside another runtime.
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
-        }
-    }
-}
-
 impl AuditBackend for PgStore {
     fn append(&self, _group: &Group<'_>) -> Result<(), AuditError> {
         Err(AuditError::Store(
@@ -509,7 +341,7 @@ impl AuditBackend for PgStore {
         records: &mut [&mut AuditRecord],
         seal: &mut Seal<'_>,
     ) -> Result<(), AuditError> {
-        let handle = self.handle.clone();
+        let handle = self.conn.handle.clone();
         handle.block_on(async {
             match tokio::time::timeout(CALL_TIMEOUT, self.commit_group(records, seal)).await {
                 Ok(r) => r,
@@ -522,7 +354,7 @@ impl AuditBackend for PgStore {
     }
 
     fn get_bytes(&self, seq: u64) -> Result<Option<Vec<u8>>, AuditError> {
-        let rows = self.rows(
+        let rows = self.conn.rows(
             "SELECT body FROM audit_records WHERE seq = $1",
             vec![Box::new(seq as i64)],
         )?;
@@ -530,7 +362,7 @@ impl AuditBackend for PgStore {
     }
 
     fn last(&self) -> Result<Option<(u64, Vec<u8>)>, AuditError> {
-        let rows = self.rows(
+        let rows = self.conn.rows(
             "SELECT seq, body FROM audit_records ORDER BY seq DESC LIMIT 1",
             vec![],
         )?;
@@ -540,7 +372,7 @@ impl AuditBackend for PgStore {
     }
 
     fn scan(&self, from: u64, visit: &mut VisitBytes<'_>) -> Result<(), AuditError> {
-        self.page_bytes(
+        self.conn.page_bytes(
             "SELECT seq, body FROM audit_records WHERE seq >= $1 ORDER BY seq LIMIT $2",
             from,
             visit,
@@ -559,28 +391,13 @@ impl AuditBackend for PgStore {
                   ORDER BY seq LIMIT $3",
                 u,
             ),
-            Lookup::Time { from, to } => return self.lookup_time(from, to, visit),
+            Lookup::Time { from, to } => return self.conn.lookup_time(from, to, visit),
         };
-        let mut after = 0i64;
-        loop {
-            let rows = self.rows(
-                sql,
-                vec![Box::new(key.to_string()), Box::new(after), Box::new(PAGE)],
-            )?;
-            for row in &rows {
-                after = row.get(0);
-                if !visit(after as u64)? {
-                    return Ok(());
-                }
-            }
-            if (rows.len() as i64) < PAGE {
-                return Ok(());
-            }
-        }
+        self.conn.seq_pages(sql, key, visit)
     }
 
     fn checkpoints(&self, visit: &mut VisitBytes<'_>) -> Result<(), AuditError> {
-        self.page_bytes(
+        self.conn.page_bytes(
             "SELECT seq, body FROM audit_checkpoints WHERE seq >= $1 ORDER BY seq LIMIT $2",
             0,
             visit,
@@ -588,7 +405,7 @@ impl AuditBackend for PgStore {
     }
 
     fn last_checkpoint(&self) -> Result<Option<(u64, Vec<u8>)>, AuditError> {
-        let rows = self.rows(
+        let rows = self.conn.rows(
             "SELECT seq, body FROM audit_checkpoints ORDER BY seq DESC LIMIT 1",
             vec![],
         )?;
@@ -598,7 +415,9 @@ impl AuditBackend for PgStore {
     }
 
     fn anchor(&self) -> Result<Option<Anchor>, AuditError> {
-        let rows = self.rows("SELECT body FROM audit_anchor WHERE id = 1", vec![])?;
+        let rows = self
+            .conn
+            .rows("SELECT body FROM audit_anchor WHERE id = 1", vec![])?;
         rows.first()
             .map(|r| {
                 serde_json::from_slice(r.get::<_, &[u8]>(0)).map_err(|e| {
@@ -609,8 +428,8 @@ impl AuditBackend for PgStore {
     }
 
     fn prune_limit(&self, cutoff: i64) -> Result<Option<u64>, AuditError> {
-        let pool = self.readers.clone();
-        let through = self.run(async move {
+        let pool = self.conn.readers.clone();
+        let through = self.conn.run(async move {
             let client = pool.get().await.map_err(|e| pool_error(&e))?;
             let months = pg_schema::months(&client)
                 .await
@@ -638,9 +457,9 @@ impl AuditBackend for PgStore {
     fn prune(&self, anchor: &Anchor) -> Result<u64, AuditError> {
         let body = serde_json::to_vec(anchor).expect("an anchor always serialises");
         let through = anchor.through_seq as i64;
-        let pool = self.writer.clone();
+        let pool = self.conn.writer.clone();
         let now = jiff::Timestamp::now().as_microsecond();
-        self.run(async move {
+        self.conn.run(async move {
             let mut client = pool.get().await.map_err(|e| pool_error(&e))?;
             // The head lock orders this against every writer and the other nodes' pruning.
             let tx = locked(&mut client).await?;
@@ -708,43 +527,19 @@ impl AuditBackend for PgStore {
     }
 
     fn unready(&self) -> Option<String> {
-        let pool = self.readers.clone();
-        self.run_within(Duration::from_secs(2), async move {
-            let client = pool.get().await.map_err(|e| pool_error(&e))?;
-            match client.simple_query("SELECT 1").await {
-                Ok(_) => Ok(()),
-                Err(e) => {
-                    let _ = deadpool_postgres::Object::take(client);
-                    Err(db("ping", &e))
+        let pool = self.conn.readers.clone();
+        self.conn
+            .run_within(Duration::from_secs(2), async move {
+                let client = pool.get().await.map_err(|e| pool_error(&e))?;
+                match client.simple_query("SELECT 1").await {
+                    Ok(_) => Ok(()),
+                    Err(e) => {
+                        let _ = deadpool_postgres::Object::take(client);
+                        Err(db("ping", &e))
+                    }
                 }
-            }
-        })
-        .err()
-        .map(|e| format!("the audit database does not answer: {e}"))
-    }
-}
-
-impl PgStore {
-    /// Record numbers by request time (`from` inclusive, `to` exclusive), by time then
-    /// number.
-    fn lookup_time(&self, from: i64, to: i64, visit: &mut VisitSeq<'_>) -> Result<(), AuditError> {
-        let (mut t, mut after) = (from, -1i64);
-        loop {
-            let rows = self.rows(
-                "SELECT time_us, seq FROM audit_records
-                  WHERE (time_us, seq) > ($1, $2) AND time_us < $3
-                  ORDER BY time_us, seq LIMIT $4",
-                vec![Box::new(t), Box::new(after), Box::new(to), Box::new(PAGE)],
-            )?;
-            for row in &rows {
-                (t, after) = (row.get(0), row.get(1));
-                if !visit(after as u64)? {
-                    return Ok(());
-                }
-            }
-            if (rows.len() as i64) < PAGE {
-                return Ok(());
-            }
-        }
+            })
+            .err()
+            .map(|e| format!("the audit database does not answer: {e}"))
     }
 }
