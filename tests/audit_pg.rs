@@ -259,23 +259,42 @@ async fn a_database_that_goes_away_gives_1800_and_503_until_it_is_back() {
         .map(|r| r.loppukayttaja.clone().unwrap_or_default())
         .collect();
     assert_eq!(users, ["before", "after"], "nothing unaudited was answered");
-    let store = server.app.audit.store();
-    let report = tokio::task::spawn_blocking(move || verify(&*store, &crate::audit::public_key()))
-        .await
-        .unwrap()
-        .unwrap();
+    let report = verified(server.app.audit.store()).await;
     assert!(report.ok(), "{report}");
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retention_drops_whole_month_partitions_behind_a_signed_anchor() {
+/// A fresh database of the shared cluster, a directory and sled database for
+/// `AuditLog::open`, and audit settings naming the database.
+fn fresh() -> (
+    &'static PgCluster,
+    String,
+    tempfile::TempDir,
+    sled::Db,
+    vtj_emulator::audit::AuditSettings,
+) {
     let cluster = pg::shared();
     let db = cluster.database();
     let dir = tempfile::tempdir().unwrap();
     let sled_db = sled::open(dir.path()).unwrap();
     let mut settings = vtj_emulator::audit::AuditSettings::builtin().unwrap();
     settings.backend = cluster.backend_for(&db);
+    (cluster, db, dir, sled_db, settings)
+}
+
+/// `audit verify` of a store, off the runtime's threads.
+async fn verified(
+    store: std::sync::Arc<dyn vtj_emulator::audit::AuditBackend>,
+) -> vtj_emulator::audit::verify::VerifyReport {
+    tokio::task::spawn_blocking(move || verify(&*store, &crate::audit::public_key()))
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_drops_whole_month_partitions_behind_a_signed_anchor() {
+    let (cluster, db, dir, sled_db, mut settings) = fresh();
     settings.checkpoint_every = 2;
     // Two processes opening the same fresh database at once migrate it once.
     let opened: Vec<_> = (0..2)
@@ -434,4 +453,41 @@ async fn a_database_crash_under_load_leaves_one_chain_with_every_answer_once() {
         .collect();
     assert_logged_once(&export, &answered.lock().unwrap());
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_names_a_record_edited_or_removed_in_the_database() {
+    let (cluster, db, dir, sled_db, settings) = fresh();
+    let log = AuditLog::open(&sled_db, dir.path(), &settings).unwrap();
+    let now = jiff::Timestamp::now().to_string();
+    for n in 0..6 {
+        let r = crate::audit::record(&now, &format!("u{n}"), "020501A999T");
+        log.append(r).await.unwrap();
+    }
+    log.checkpoint().await.unwrap().unwrap();
+    let check = |expect: Option<u64>| {
+        let store = log.store();
+        async move {
+            let report = verified(store).await;
+            assert_eq!(report.mismatch.as_ref().map(|m| m.seq), expect, "{report}");
+        }
+    };
+    check(None).await;
+    let edit = |seq: u64, from: &str, to: &str| {
+        format!(
+            "UPDATE audit_records SET body = convert_to(replace(convert_from(body, 'UTF8'), '{from}', '{to}'), 'UTF8') WHERE seq = {seq}"
+        )
+    };
+    // An SQL user edits record 3: the chain breaks exactly there.
+    cluster.psql(&db, &edit(3, "\"u2\"", "\"someone-else\""));
+    check(Some(3)).await;
+    cluster.psql(&db, &edit(3, "\"someone-else\"", "\"u2\""));
+    check(None).await;
+    // The newest record has no successor: the signed checkpoint covers it.
+    cluster.psql(&db, &edit(6, "\"0000\"", "\"0001\""));
+    check(Some(6)).await;
+    cluster.psql(&db, &edit(6, "\"0001\"", "\"0000\""));
+    // A removed record is named too.
+    cluster.psql(&db, "DELETE FROM audit_records WHERE seq = 4");
+    check(Some(4)).await;
 }
