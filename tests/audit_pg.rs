@@ -151,6 +151,20 @@ async fn two_nodes_write_one_chain_and_a_sigkilled_node_loses_no_answered_record
             && answered.iter().any(|u| u.starts_with("b-"))
     );
     assert_logged_once(&out, &answered);
+    // The nodes' groups interleave in the one chain.
+    let nodes: Vec<char> = out
+        .lines()
+        .filter_map(|l| {
+            let r: serde_json::Value = serde_json::from_str(l).unwrap();
+            r["loppukayttaja"].as_str()?.chars().next()
+        })
+        .filter(|c| *c == 'a' || *c == 'b')
+        .collect();
+    let switches = nodes.windows(2).filter(|w| w[0] != w[1]).count();
+    assert!(
+        switches >= 2,
+        "the nodes' records do not interleave: {switches} switches"
+    );
     // The log of the log covers reads through either node.
     for user in ["a-0-0", "b-0-0"] {
         assert!(reads.iter().any(|f| f.contains(user)), "{reads:?}");
