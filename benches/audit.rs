@@ -13,6 +13,7 @@
 //! cargo bench --bench audit                                   # 200 000 records
 //! AUDIT_BENCH_STORE=sled cargo bench --bench audit            # the same on sled + journal
 //! AUDIT_BENCH_RECORDS=10000000 AUDIT_BENCH_DIR=/work/scratch-audit cargo bench --bench audit
+//! benches/audit_pg.sh 1000000     # the PostgreSQL store (AUDIT_BENCH_PG_URL), issue 21
 //! ```
 //!
 //! A plain binary (harness = false): it prints its figures; nothing is asserted.
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use vtj_emulator::audit::settings::{Backend, PgSettings};
 use vtj_emulator::audit::{AuditBackend, AuditLog, AuditRecord, AuditSettings, Filter, search};
 
 const APPENDERS: u64 = 256;
@@ -154,7 +156,16 @@ fn main() {
         .cache_capacity(256 * 1024 * 1024)
         .open()
         .unwrap();
-    let settings = AuditSettings::builtin().unwrap();
+    let mut settings = AuditSettings::builtin().unwrap();
+    // The PostgreSQL store instead (issue 21), password in AUDIT_BENCH_PG_PASSWORD.
+    if let Ok(url) = std::env::var("AUDIT_BENCH_PG_URL") {
+        settings.backend = Backend::Postgres(PgSettings {
+            url,
+            password: std::env::var("AUDIT_BENCH_PG_PASSWORD").ok(),
+            pool_size: 8,
+        });
+        println!("store: PostgreSQL ({:?})", settings.backend);
+    }
     let start_time: jiff::Timestamp = "2021-01-01T00:00:00Z".parse().unwrap();
 
     // --- append ---

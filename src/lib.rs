@@ -33,7 +33,8 @@
 //! - [`products`]: the data-group catalogue, the products (built-in, configured, imported
 //!   from DVV's per-product schemas), their schemas and renderer.
 //! - [`audit`]: the chained, durable audit log behind one store interface (segment files
-//!   sealed with index files of their own): indexes, checkpoints, retention.
+//!   sealed with index files of their own, or PostgreSQL shared by several nodes): indexes,
+//!   checkpoints, retention.
 //!
 //! Floor 4:
 //! - [`faults`]: fault injection rules and the reserved test identity codes.

@@ -168,6 +168,9 @@ pub fn readiness(app: &impl Monitored) -> Result<(), String> {
     if !app.audit().is_open() {
         return Err("the audit writer has stopped".into());
     }
+    if let Some(why) = app.audit().store().unready() {
+        return Err(why);
+    }
     app.registry()
         .get(&"020501A999T".parse().expect("a valid code"))
         .map(|_| ())

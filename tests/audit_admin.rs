@@ -20,9 +20,12 @@ fn lines(reply: &Reply) -> Vec<AuditRecord> {
         .collect()
 }
 
-#[tokio::test]
-async fn auditors_search_show_export_and_report_and_every_read_is_recorded() {
-    let server = TestServer::start().await;
+crate::both_stores!(auditors_search_show_export_and_report_and_every_read_is_recorded);
+
+async fn auditors_search_show_export_and_report_and_every_read_is_recorded(
+    store: crate::pg::Store,
+) {
+    let server = TestServer::start_on(store).await;
     let demo = server.client();
     for (user, hetu) in [
         ("alice", "020501A999T"),

@@ -407,9 +407,14 @@ async fn sessions_expire_and_certificates_sign_in() {
     c.stop().await;
 }
 
-#[tokio::test]
-async fn every_console_read_is_recorded_as_the_admin_apis_are() {
-    let c = Consoled::start(|_| {}).await;
+crate::both_stores!(
+    every_console_read_is_recorded_as_the_admin_apis_are,
+    an_organisations_user_cannot_read_another_organisations_records,
+    the_trail_pages_fifty_records_at_a_time,
+);
+
+async fn every_console_read_is_recorded_as_the_admin_apis_are(store: crate::pg::Store) {
+    let c = Consoled::start(|s| crate::pg::use_store(s, store)).await;
     c.query("demo", "demo", "alice", PERSON).await;
     let mut b = c.browser(None);
     b.sign_in("auditor", "auditor").await;
@@ -491,9 +496,8 @@ async fn every_console_read_is_recorded_as_the_admin_apis_are() {
     c.stop().await;
 }
 
-#[tokio::test]
-async fn an_organisations_user_cannot_read_another_organisations_records() {
-    let c = Consoled::start(|_| {}).await;
+async fn an_organisations_user_cannot_read_another_organisations_records(store: crate::pg::Store) {
+    let c = Consoled::start(|s| crate::pg::use_store(s, store)).await;
     c.query("demo", "demo", "demo-clerk", PERSON).await; // record 1: demo's
     c.query("other", "other-pw", "other-clerk", PERSON).await; // record 2: other's
     let mut o = c.browser(None);
@@ -896,9 +900,8 @@ async fn the_live_view_counts_each_organisations_queries_from_the_metrics() {
     c.stop().await;
 }
 
-#[tokio::test]
-async fn the_trail_pages_fifty_records_at_a_time() {
-    let c = Consoled::start(|_| {}).await;
+async fn the_trail_pages_fifty_records_at_a_time(store: crate::pg::Store) {
+    let c = Consoled::start(|s| crate::pg::use_store(s, store)).await;
     for i in 0..51 {
         c.query("demo", "demo", &format!("clerk-{i:02}"), PERSON)
             .await;

@@ -3,6 +3,7 @@
 mod audit;
 mod audit_admin;
 mod audit_crash;
+mod audit_pg;
 mod buildings;
 mod certificates;
 mod console;
@@ -19,6 +20,7 @@ mod loadtest;
 mod monitoring;
 mod operations;
 mod permits;
+mod pg;
 mod population;
 mod products;
 mod products_import;

@@ -39,10 +39,25 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
+    serve_binary_env(args, stderr, log, &[])
+}
+
+/// As [`serve_binary_with_log`], with more environment variables.
+pub fn serve_binary_env<I, S>(
+    args: I,
+    stderr: std::process::Stdio,
+    log: &str,
+    env: &[(&str, &str)],
+) -> (std::process::Child, SocketAddr)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
     use std::io::{BufRead, BufReader};
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vtj-emulator"))
         .current_dir(repo())
         .env("RUST_LOG", log)
+        .envs(env.iter().copied())
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(args)
         .stdout(std::process::Stdio::piped())
@@ -133,9 +148,15 @@ pub struct TestServer {
 impl TestServer {
     /// Starts the server on the built-in defaults with a fresh data directory.
     pub async fn start() -> TestServer {
+        Self::start_on(crate::pg::Store::Embedded).await
+    }
+
+    /// As [`TestServer::start`], the audit trail in `store`.
+    pub async fn start_on(store: crate::pg::Store) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let mut settings = Settings::builtin().unwrap();
         settings.data_dir = dir.path().join("data");
+        crate::pg::use_store(&mut settings, store);
         Self::start_with(settings, dir).await
     }
 

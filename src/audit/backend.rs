@@ -59,6 +59,28 @@ pub type VisitBytes<'v> = dyn FnMut(u64, &[u8]) -> Result<bool, AuditError> + 'v
 /// Called with each sequence number an index holds, in order; `Ok(false)` stops.
 pub type VisitSeq<'v> = dyn FnMut(u64) -> Result<bool, AuditError> + 'v;
 
+/// The chain's head as a committing transaction reads it (a store shared by several
+/// writers, [`AuditBackend::numbers_in_commit`]): the last record's number (0: none yet)
+/// and the digest of its stored bytes (or the anchor's, after pruning everything), and
+/// the number the newest checkpoint covers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Head {
+    pub seq: u64,
+    pub sha256: String,
+    pub checkpoint: u64,
+}
+
+/// What the writer makes of a group given the head: each record's stored bytes (the
+/// records themselves numbered and chained in place), and a signed checkpoint if one is
+/// due (its number and stored bytes).
+pub struct Sealed {
+    pub bytes: Vec<Vec<u8>>,
+    pub checkpoint: Option<(u64, Vec<u8>)>,
+}
+
+/// The writer's numbering, called by the store inside its transaction.
+pub type Seal<'s> = dyn FnMut(&Head, &mut [&mut AuditRecord]) -> Sealed + 's;
+
 /// Where the audit trail is kept. What an implementation must guarantee:
 ///
 /// - **Durable before `append` returns.** When `append` returns `Ok`, every record and the
@@ -128,6 +150,43 @@ pub trait AuditBackend: Send + Sync {
     ) -> Result<bool, AuditError> {
         let _ = (field, value, visit);
         Ok(false)
+    }
+
+    /// True for a store that several writers (processes) share, so the head must be read
+    /// inside the committing transaction: the writer then calls
+    /// [`AuditBackend::append_unnumbered`] instead of `append`, and a failed append fails
+    /// only its group (the store knows what committed; the next group reads the head
+    /// again).
+    fn numbers_in_commit(&self) -> bool {
+        false
+    }
+
+    /// For a shared store: in one transaction, reads the head under a lock every writer
+    /// takes, has `seal` number, chain and serialise `records` (and sign a checkpoint if
+    /// due) from it, stores the result and commits; durable when it returns `Ok`. An
+    /// outcome it cannot tell (connection lost during the commit) is resolved by reading
+    /// the head again before it returns.
+    fn append_unnumbered(
+        &self,
+        records: &mut [&mut AuditRecord],
+        seal: &mut Seal<'_>,
+    ) -> Result<(), AuditError> {
+        let _ = (records, seal);
+        Err(AuditError::Store(
+            "this store takes numbered groups (append)".into(),
+        ))
+    }
+
+    /// The newest record pruning may remove for `cutoff` (µs since 1970), when the store
+    /// removes whole units (months) only; `None`: any record older than the cutoff.
+    fn prune_limit(&self, cutoff: i64) -> Result<Option<u64>, AuditError> {
+        let _ = cutoff;
+        Ok(None)
+    }
+
+    /// Why the store cannot take appends now (a database that does not answer), if so.
+    fn unready(&self) -> Option<String> {
+        None
     }
 
     /// Record `seq`, decoded, if kept.

@@ -20,24 +20,17 @@ use tokio::sync::oneshot;
 
 pub use super::error::AuditError;
 
-use super::backend::{AuditBackend, Group, Numbered, digest_hex};
+use super::backend::{AuditBackend, Group, Numbered, Sealed, digest_hex};
 use super::checkpoint::Checkpoint;
+use super::pg_store::PgStore;
 use super::record::AuditRecord;
 use super::retention::{self, PruneReport};
 use super::segment_store::SegmentStore;
-use super::settings::AuditSettings;
+use super::settings::{AuditSettings, Backend};
 
 /// Every record the log's store holds, in order (for tests and tools).
 pub fn read_all(log: &AuditLog) -> Result<Vec<AuditRecord>, AuditError> {
     super::backend::all_records(&*log.store())
-}
-
-/// Opens the segment store of data directory `dir` (anchor in `db`), moving in a trail
-/// still kept in sled's trees.
-fn open_store(db: &sled::Db, dir: &Path) -> Result<Arc<SegmentStore>, AuditError> {
-    let store = SegmentStore::open(db, dir)?;
-    super::migrate::from_sled(&store, db, dir)?;
-    Ok(Arc::new(store))
 }
 
 /// Most records one group commit takes.
@@ -100,7 +93,7 @@ impl AuditLog {
     /// sled's trees, and starts the writer. Prunes only when asked ([`AuditLog::prune`]);
     /// see [`AuditLog::open_server`].
     pub fn open(db: &sled::Db, dir: &Path, settings: &AuditSettings) -> Result<Self, AuditError> {
-        Self::start(open_store(db, dir)?, settings, false)
+        Self::start(open_store(db, dir, settings)?, settings, false)
     }
 
     /// As [`AuditLog::open`], and the writer also prunes expired records at start-up and
@@ -110,7 +103,7 @@ impl AuditLog {
         dir: &Path,
         settings: &AuditSettings,
     ) -> Result<Self, AuditError> {
-        Self::start(open_store(db, dir)?, settings, true)
+        Self::start(open_store(db, dir, settings)?, settings, true)
     }
 
     /// Starts the writer on an opened (recovered) store; with `prune`, it prunes at
@@ -120,18 +113,11 @@ impl AuditLog {
         settings: &AuditSettings,
         prune: bool,
     ) -> Result<Self, AuditError> {
-        let anchor = store.anchor()?;
-        let (next_seq, prev) = match (store.last()?, &anchor) {
-            (Some((seq, bytes)), _) => (seq + 1, digest_hex(&bytes)),
-            // Everything was pruned: continue after the anchor.
-            (None, Some(a)) => (a.through_seq + 1, a.last_sha256.clone()),
-            (None, None) => (1, String::new()),
+        // A shared store reads the head in each group's transaction instead.
+        let (next_seq, prev, last_checkpoint) = match store.numbers_in_commit() {
+            false => local_head(&*store)?,
+            true => (0, String::new(), 0),
         };
-        // The anchor vouches for the pruned head; no checkpoint is needed for it.
-        let last_checkpoint = store
-            .last_checkpoint()?
-            .map_or(0, |(seq, _)| seq)
-            .max(anchor.map_or(0, |a| a.through_seq));
         let (tx, rx) = mpsc::channel();
         let counters = Arc::new(Counters::default());
         let running = Arc::new(AtomicBool::new(true));
@@ -228,6 +214,60 @@ impl AuditLog {
     pub fn settings(&self) -> &AuditSettings {
         &self.settings
     }
+}
+
+/// The store the settings name: the embedded segment store of data directory `dir`
+/// (anchor in `db`), moving in a trail still kept in sled's trees, or PostgreSQL.
+fn open_store(
+    db: &sled::Db,
+    dir: &Path,
+    settings: &AuditSettings,
+) -> Result<Arc<dyn AuditBackend>, AuditError> {
+    Ok(match &settings.backend {
+        Backend::Embedded => {
+            let store = SegmentStore::open(db, dir)?;
+            super::migrate::from_sled(&store, db, dir)?;
+            Arc::new(store)
+        }
+        Backend::Postgres(pg) => Arc::new(PgStore::open(pg)?),
+    })
+}
+
+/// The next number, the head's digest and the newest checkpoint's (or the anchor's)
+/// number, for a writer that numbers in-process.
+fn local_head(store: &dyn AuditBackend) -> Result<(u64, String, u64), AuditError> {
+    let anchor = store.anchor()?;
+    let (next_seq, prev) = match (store.last()?, &anchor) {
+        (Some((seq, bytes)), _) => (seq + 1, digest_hex(&bytes)),
+        // Everything was pruned: continue after the anchor.
+        (None, Some(a)) => (a.through_seq + 1, a.last_sha256.clone()),
+        (None, None) => (1, String::new()),
+    };
+    // The anchor vouches for the pruned head; no checkpoint is needed for it.
+    let last_checkpoint = store
+        .last_checkpoint()?
+        .map_or(0, |(seq, _)| seq)
+        .max(anchor.map_or(0, |a| a.through_seq));
+    Ok((next_seq, prev, last_checkpoint))
+}
+
+/// Numbers records from `seq` and chains them from `prev`; their stored bytes and the
+/// last one's digest.
+fn chain<'r>(
+    records: impl Iterator<Item = &'r mut AuditRecord>,
+    mut seq: u64,
+    mut prev: String,
+) -> (Vec<Vec<u8>>, String) {
+    let mut stored = Vec::new();
+    for record in records {
+        record.seq = seq;
+        record.prev_sha256 = prev;
+        let bytes = serde_json::to_vec(&*record).expect("an AuditRecord always serialises");
+        prev = digest_hex(&bytes);
+        stored.push(bytes);
+        seq += 1;
+    }
+    (stored, prev)
 }
 
 struct Writer {
@@ -371,17 +411,16 @@ impl Writer {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        let first = self.next_seq;
-        let (mut seq, mut prev) = (self.next_seq, self.prev.clone());
-        let mut stored = Vec::with_capacity(batch.len());
-        for (record, _) in batch.iter_mut() {
-            record.seq = seq;
-            record.prev_sha256 = prev;
-            let bytes = serde_json::to_vec(&**record).expect("an AuditRecord always serialises");
-            prev = digest_hex(&bytes);
-            stored.push(bytes);
-            seq += 1;
+        if self.store.numbers_in_commit() {
+            return self.commit_shared(batch);
         }
+        let first = self.next_seq;
+        let (stored, prev) = chain(
+            batch.iter_mut().map(|(r, _)| &mut **r),
+            first,
+            self.prev.clone(),
+        );
+        let seq = first + batch.len() as u64;
         let head = seq - 1;
         let checkpoint = (head - self.last_checkpoint >= self.settings.checkpoint_every)
             .then(|| self.signed(head, &prev));
@@ -412,10 +451,63 @@ impl Writer {
         Ok(first)
     }
 
+    /// A shared store's group: numbered, chained and checkpointed inside its transaction
+    /// from the head it reads there. A failure fails this group only.
+    fn commit_shared(
+        &mut self,
+        batch: &mut [(Box<AuditRecord>, Reply)],
+    ) -> Result<u64, AuditError> {
+        let mut records: Vec<&mut AuditRecord> = batch.iter_mut().map(|(r, _)| &mut **r).collect();
+        let every = self.settings.checkpoint_every;
+        self.timed(|| {
+            self.store
+                .append_unnumbered(&mut records, &mut |head, records| {
+                    let (bytes, prev) = chain(
+                        records.iter_mut().map(|r| &mut **r),
+                        head.seq + 1,
+                        head.sha256.clone(),
+                    );
+                    let last = head.seq + records.len() as u64;
+                    let checkpoint = (last - head.checkpoint >= every)
+                        .then(|| (last, self.signed(last, &prev).1));
+                    Sealed { bytes, checkpoint }
+                })
+        })?;
+        self.counters
+            .records
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        Ok(batch.first().map_or(0, |(r, _)| r.seq))
+    }
+
+    /// A shared store's checkpoint of the head it reads in the transaction, if it has none.
+    fn checkpoint_shared(&self) -> Result<Option<Checkpoint>, AuditError> {
+        let mut made = None;
+        self.timed(|| {
+            self.store.append_unnumbered(&mut [], &mut |head, _| {
+                let due = head.seq > head.checkpoint && !head.sha256.is_empty();
+                let checkpoint = due.then(|| {
+                    let (cp, bytes) = self.signed(head.seq, &head.sha256);
+                    made = Some(cp);
+                    (head.seq, bytes)
+                });
+                Sealed {
+                    bytes: Vec::new(),
+                    checkpoint,
+                }
+            })
+        })?;
+        Ok(made)
+    }
+
     /// Hands a group to the store and counts how long it took to be durable.
     fn append(&self, group: &Group<'_>) -> Result<(), AuditError> {
+        self.timed(|| self.store.append(group))
+    }
+
+    /// Runs a durable append and counts how long it took.
+    fn timed(&self, append: impl FnOnce() -> Result<(), AuditError>) -> Result<(), AuditError> {
         let started = Instant::now();
-        self.store.append(group)?;
+        append()?;
         let took = started.elapsed();
         self.counters.flushes.fetch_add(1, Ordering::Relaxed);
         self.counters
@@ -440,6 +532,9 @@ impl Writer {
     fn checkpoint_now(&mut self) -> Result<Option<Checkpoint>, AuditError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
+        }
+        if self.store.numbers_in_commit() {
+            return self.checkpoint_shared();
         }
         let head = self.next_seq - 1;
         if head == self.last_checkpoint || self.prev.is_empty() {

@@ -44,11 +44,13 @@ pub fn prune(
     dry_run: bool,
 ) -> Result<PruneReport, AuditError> {
     let limit = cutoff.as_microsecond();
+    // A store that removes whole months says how far it can go.
+    let through = store.prune_limit(limit)?.unwrap_or(u64::MAX);
     let mut removed = 0u64;
     let mut last: Option<(u64, String, String)> = None;
     store.scan(0, &mut |seq, bytes| {
         let record = parse(seq, bytes)?;
-        if micros_of(&record.time) >= limit {
+        if seq > through || micros_of(&record.time) >= limit {
             return Ok(false);
         }
         removed += 1;

@@ -25,6 +25,38 @@ pub struct AuditSettings {
     pub retention: jiff::Span,
     /// How often the server prunes.
     pub prune_interval: Duration,
+    /// Where the trail is kept.
+    pub backend: Backend,
+}
+
+/// Where the trail is kept: the embedded store beside the registry (the default), or a
+/// PostgreSQL database several emulator processes share.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Embedded,
+    Postgres(PgSettings),
+}
+
+/// How to reach the PostgreSQL database. The password is kept apart from the URL (which
+/// carries none) and never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PgSettings {
+    /// `postgres://user@host:port/database` (no password).
+    pub url: String,
+    pub password: Option<String>,
+    /// Connections for readers (search, verify, the admin API and the console); the
+    /// writer has one of its own.
+    pub pool_size: usize,
+}
+
+impl std::fmt::Debug for PgSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgSettings")
+            .field("url", &self.url)
+            .field("password", &self.password.as_ref().map(|_| "(hidden)"))
+            .field("pool_size", &self.pool_size)
+            .finish()
+    }
 }
 
 impl std::fmt::Debug for AuditSettings {
@@ -36,6 +68,7 @@ impl std::fmt::Debug for AuditSettings {
             .field("checkpoint_interval", &self.checkpoint_interval)
             .field("retention", &self.retention)
             .field("prune_interval", &self.prune_interval)
+            .field("backend", &self.backend)
             .finish()
     }
 }
@@ -54,6 +87,7 @@ impl AuditSettings {
             checkpoint_interval: Duration::from_secs(60),
             retention: jiff::Span::new().years(5),
             prune_interval: Duration::from_secs(24 * 60 * 60),
+            backend: Backend::Embedded,
         })
     }
 }

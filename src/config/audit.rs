@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::source::{ConfigError, RawCertMatcher, line_of, parse_fingerprint};
 use crate::access::{CertMatcher, PasswordCheck};
+use crate::audit::settings::{Backend, PgSettings};
 use crate::audit::{AuditSettings, Auditor};
 
 /// `[audit]`: the trail's signing key, checkpoints and retention.
@@ -21,6 +22,16 @@ pub struct RawAudit {
     pub checkpoint_every: Option<u64>,
     pub checkpoint_interval_secs: Option<u64>,
     pub prune_interval_secs: Option<u64>,
+    /// Where the trail is kept: "embedded" (the default) or "postgres".
+    pub backend: Option<String>,
+    /// For "postgres": `postgres://user@host:port/database`, without a password.
+    pub url: Option<String>,
+    /// The environment variable that holds the database password …
+    pub password_env: Option<String>,
+    /// … or the file that does (its first line).
+    pub password_file: Option<PathBuf>,
+    /// Reader connections (default 8).
+    pub pool_size: Option<usize>,
 }
 
 /// `[[auditor]]`: who may read the audit trail through the admin API.
@@ -76,7 +87,99 @@ pub fn audit_settings(
             "audit.checkpoint_every, audit.checkpoint_interval_secs and audit.prune_interval_secs must be positive".into(),
         ));
     }
+    a.backend = backend(raw, file, resolve)?;
     Ok(a)
+}
+
+/// Checks `backend`, `url`, `password_env`, `password_file` and `pool_size`. The
+/// password is read here and never appears in an error.
+fn backend(
+    raw: &RawAudit,
+    file: &str,
+    resolve: &dyn Fn(&Path) -> PathBuf,
+) -> Result<Backend, ConfigError> {
+    let invalid = |message: &str| ConfigError::Invalid {
+        file: file.to_string(),
+        message: message.to_string(),
+    };
+    match raw.backend.as_deref().unwrap_or("embedded") {
+        "embedded" => {
+            if raw.url.is_some() || raw.password_env.is_some() || raw.password_file.is_some() {
+                return Err(invalid(
+                    "audit.url, audit.password_env and audit.password_file need audit.backend = \"postgres\"",
+                ));
+            }
+            Ok(Backend::Embedded)
+        }
+        "postgres" => {
+            let url = raw.url.as_deref().ok_or_else(|| {
+                invalid("audit.backend = \"postgres\" needs audit.url = \"postgres://user@host:port/database\"")
+            })?;
+            check_url(url).map_err(|m| invalid(&m))?;
+            let password = match (&raw.password_env, &raw.password_file) {
+                (Some(_), Some(_)) => {
+                    return Err(invalid(
+                        "audit: set one of password_env and password_file, not both",
+                    ));
+                }
+                (Some(var), None) => Some(std::env::var(var).map_err(|_| {
+                    invalid(&format!(
+                        "audit.password_env: the environment variable {var} is not set"
+                    ))
+                })?),
+                (None, Some(p)) => {
+                    let path = resolve(p);
+                    let text =
+                        std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
+                            file: file.to_string(),
+                            path: path.clone(),
+                            source,
+                        })?;
+                    Some(text.lines().next().unwrap_or("").to_string())
+                }
+                (None, None) => None,
+            };
+            let pool_size = raw.pool_size.unwrap_or(8);
+            if pool_size == 0 {
+                return Err(invalid("audit.pool_size must be positive"));
+            }
+            Ok(Backend::Postgres(PgSettings {
+                url: url.to_string(),
+                password,
+                pool_size,
+            }))
+        }
+        other => Err(invalid(&format!(
+            "audit.backend {other:?}: expected \"embedded\" or \"postgres\""
+        ))),
+    }
+}
+
+/// A `postgres://` URL with no password in it (the error never repeats the URL, which
+/// might hold one).
+fn check_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
+        .ok_or("audit.url must start with postgres://")?;
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    if let Some((userinfo, _)) = authority.rsplit_once('@')
+        && userinfo.contains(':')
+    {
+        return Err(
+            "audit.url must not hold a password: set audit.password_env or audit.password_file"
+                .into(),
+        );
+    }
+    if url.contains("password=") {
+        return Err(
+            "audit.url must not hold a password: set audit.password_env or audit.password_file"
+                .into(),
+        );
+    }
+    url.parse::<tokio_postgres::Config>()
+        .map(|_| ())
+        .map_err(|e| format!("audit.url is not a PostgreSQL URL: {e}"))
 }
 
 /// Checks the `[[auditor]]` entries.
@@ -132,4 +235,58 @@ pub fn auditors(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(toml_text: &str) -> Result<Backend, String> {
+        let raw: RawAudit = toml::from_str(toml_text).map_err(|e| e.to_string())?;
+        audit_settings(&raw, "test.toml", &|p: &Path| p.to_path_buf())
+            .map(|a| a.backend)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_embedded_store_is_the_default_and_postgres_needs_a_url_without_a_password() {
+        assert_eq!(check("").unwrap(), Backend::Embedded);
+        let err = check("backend = \"postgres\"").unwrap_err();
+        assert!(err.contains("audit.url"), "{err}");
+        let err = check("backend = \"postgres\"\nurl = \"postgres://vtj:Hunter2-pw@db/vtj\"")
+            .unwrap_err();
+        assert!(err.contains("must not hold a password"), "{err}");
+        assert!(!err.contains("Hunter2-pw"), "{err}");
+        let err =
+            check("backend = \"postgres\"\nurl = \"postgres://vtj@db/vtj?password=Hunter2-pw\"")
+                .unwrap_err();
+        assert!(!err.contains("Hunter2-pw"), "{err}");
+        assert!(
+            check("url = \"postgres://vtj@db/vtj\"").is_err(),
+            "a url without the backend"
+        );
+        assert!(check("backend = \"mysql\"").is_err());
+    }
+
+    #[test]
+    fn the_password_comes_from_a_file_and_is_never_printed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pw");
+        std::fs::write(&file, "Hunter2-pw\n").unwrap();
+        let text = format!(
+            "backend = \"postgres\"\nurl = \"postgres://vtj@127.0.0.1:5432/vtj\"\npassword_file = {:?}\npool_size = 3",
+            file.display().to_string()
+        );
+        let Backend::Postgres(pg) = check(&text).unwrap() else {
+            panic!("not postgres");
+        };
+        assert_eq!(pg.password.as_deref(), Some("Hunter2-pw"));
+        assert_eq!(pg.pool_size, 3);
+        assert!(!format!("{pg:?}").contains("Hunter2-pw"));
+        let err = check(
+            "backend = \"postgres\"\nurl = \"postgres://vtj@db/vtj\"\npassword_env = \"VTJ_TEST_SURELY_UNSET_7\"",
+        )
+        .unwrap_err();
+        assert!(err.contains("VTJ_TEST_SURELY_UNSET_7"), "{err}");
+    }
 }
