@@ -328,7 +328,7 @@ async fn retention_drops_whole_month_partitions_behind_a_signed_anchor() {
     }
     assert_eq!(
         cluster.psql(&db, "SELECT count(*) FROM schema_version"),
-        "1"
+        vtj_emulator::audit::pg_schema::VERSION.to_string()
     );
 
     let log = AuditLog::open(&sled_db, dir.path(), &settings).unwrap();
@@ -504,4 +504,93 @@ async fn verify_names_a_record_edited_or_removed_in_the_database() {
     // A removed record is named too.
     cluster.psql(&db, "DELETE FROM audit_records WHERE seq = 4");
     check(Some(4)).await;
+}
+
+crate::both_stores!(searches_by_organisation_user_operation_and_code_read_an_index);
+
+/// Searches by organisation, service user, operation and return code read the store's
+/// index of that field (cost per hit) and find exactly the records a scan would, on both
+/// stores.
+async fn searches_by_organisation_user_operation_and_code_read_an_index(store: pg::Store) {
+    use vtj_emulator::audit::AuditRecord;
+    use vtj_emulator::audit::backend::Field;
+    let dir = tempfile::tempdir().unwrap();
+    let sled_db = sled::open(dir.path()).unwrap();
+    let mut settings = vtj_emulator::audit::AuditSettings::builtin().unwrap();
+    if store == pg::Store::Postgres {
+        let cluster = pg::shared();
+        settings.backend = cluster.backend_for(&cluster.database());
+    }
+    let log = AuditLog::open(&sled_db, dir.path(), &settings).unwrap();
+    let now = jiff::Timestamp::now().to_string();
+    for n in 0..30u32 {
+        let mut r = crate::audit::record(&now, &format!("u{n}"), "020501A999T");
+        r.organisation = Some(format!("org{}", n % 3));
+        r.kayttajatunnus = Some(format!("user{}", n % 5));
+        if n % 2 == 1 {
+            r.operation = "TeeHenkilonTunnistusKysely".into();
+        }
+        if n % 7 == 0 {
+            r.return_code = "0001".into();
+        }
+        log.append(r).await.unwrap();
+    }
+    let trail = log.store();
+    tokio::task::spawn_blocking(move || {
+        let all = all_records(&*trail).unwrap();
+        type Pick = fn(&AuditRecord) -> Option<&str>;
+        let fields: [(Field, &str, Pick); 4] = [
+            (Field::Organisation, "org1", |r| r.organisation.as_deref()),
+            (Field::ServiceUser, "user3", |r| r.kayttajatunnus.as_deref()),
+            (Field::Operation, "TeeHenkilonTunnistusKysely", |r| {
+                Some(r.operation.as_str())
+            }),
+            (Field::ReturnCode, "0001", |r| Some(r.return_code.as_str())),
+        ];
+        for (field, value, pick) in fields {
+            let expect: Vec<u64> = all
+                .iter()
+                .filter(|r| pick(r) == Some(value))
+                .map(|r| r.seq)
+                .collect();
+            assert!(!expect.is_empty() && expect.len() < all.len());
+            let mut found = Vec::new();
+            let indexed = trail
+                .lookup_field(field, value, &mut |seq| {
+                    found.push(seq);
+                    Ok(true)
+                })
+                .unwrap();
+            assert!(indexed, "{store:?} keeps an index of {field:?}");
+            assert_eq!(found, expect, "{field:?} = {value}");
+            let mut none = 0;
+            trail
+                .lookup_field(field, "nobody-has-this", &mut |_| {
+                    none += 1;
+                    Ok(true)
+                })
+                .unwrap();
+            assert_eq!(none, 0);
+        }
+        let filter = Filter {
+            organisation: Some("org2".into()),
+            return_code: Some("0001".into()),
+            ..Filter::default()
+        };
+        let hits: Vec<u64> = search::search(&*trail, &filter)
+            .unwrap()
+            .iter()
+            .map(|r| r.seq)
+            .collect();
+        let expect: Vec<u64> = all
+            .iter()
+            .filter(|r| r.organisation.as_deref() == Some("org2") && r.return_code == "0001")
+            .map(|r| r.seq)
+            .collect();
+        assert_eq!(hits, expect);
+        assert!(!hits.is_empty());
+    })
+    .await
+    .unwrap();
+    log.close().await;
 }

@@ -52,6 +52,9 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE VIEW audit_records_json AS
         SELECT seq, committed, convert_from(body, 'UTF8')::jsonb AS record FROM audit_records;",
+    // 2: searches by service user read an index, as those by organisation, operation and
+    // return code do.
+    "CREATE INDEX audit_records_kayttajatunnus ON audit_records (kayttajatunnus, seq);",
 ];
 
 /// The schema version this build writes.

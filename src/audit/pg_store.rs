@@ -19,7 +19,9 @@ use std::time::{Duration, SystemTime};
 
 use tokio_postgres::types::ToSql;
 
-use super::backend::{AuditBackend, Group, Head, Lookup, Seal, VisitBytes, VisitSeq, digest_hex};
+use super::backend::{
+    AuditBackend, Field, Group, Head, Lookup, Seal, VisitBytes, VisitSeq, digest_hex,
+};
 use super::checkpoint::Anchor;
 use super::error::AuditError;
 use super::index::{micros_of, subjects};
@@ -394,6 +396,34 @@ impl AuditBackend for PgStore {
             Lookup::Time { from, to } => return self.conn.lookup_time(from, to, visit),
         };
         self.conn.seq_pages(sql, key, visit)
+    }
+
+    fn lookup_field(
+        &self,
+        field: Field,
+        value: &str,
+        visit: &mut VisitSeq<'_>,
+    ) -> Result<bool, AuditError> {
+        let sql = match field {
+            Field::Organisation => {
+                "SELECT seq FROM audit_records WHERE organisation = $1 AND seq > $2
+                  ORDER BY seq LIMIT $3"
+            }
+            Field::ServiceUser => {
+                "SELECT seq FROM audit_records WHERE kayttajatunnus = $1 AND seq > $2
+                  ORDER BY seq LIMIT $3"
+            }
+            Field::Operation => {
+                "SELECT seq FROM audit_records WHERE operation = $1 AND seq > $2
+                  ORDER BY seq LIMIT $3"
+            }
+            Field::ReturnCode => {
+                "SELECT seq FROM audit_records WHERE return_code = $1 AND seq > $2
+                  ORDER BY seq LIMIT $3"
+            }
+        };
+        self.conn.seq_pages(sql, value, visit)?;
+        Ok(true)
     }
 
     fn checkpoints(&self, visit: &mut VisitBytes<'_>) -> Result<(), AuditError> {
