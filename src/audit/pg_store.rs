@@ -327,6 +327,18 @@ impl PgStore {
     }
 }
 
+/// The statement that pages through the numbers of the records whose `column` is `$1`,
+/// after `$2`, at most `$3` (each such column has an index with seq).
+macro_rules! records_where {
+    ($column:literal) => {
+        concat!(
+            "SELECT seq FROM audit_records WHERE ",
+            $column,
+            " = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        )
+    };
+}
+
 impl AuditBackend for PgStore {
     fn append(&self, _group: &Group<'_>) -> Result<(), AuditError> {
         Err(AuditError::Store(
@@ -388,11 +400,7 @@ impl AuditBackend for PgStore {
                   ORDER BY seq LIMIT $3",
                 s,
             ),
-            Lookup::EndUser(u) => (
-                "SELECT seq FROM audit_records WHERE loppukayttaja = $1 AND seq > $2
-                  ORDER BY seq LIMIT $3",
-                u,
-            ),
+            Lookup::EndUser(u) => (records_where!("loppukayttaja"), u),
             Lookup::Time { from, to } => return self.conn.lookup_time(from, to, visit),
         };
         self.conn.seq_pages(sql, key, visit)
@@ -405,22 +413,10 @@ impl AuditBackend for PgStore {
         visit: &mut VisitSeq<'_>,
     ) -> Result<bool, AuditError> {
         let sql = match field {
-            Field::Organisation => {
-                "SELECT seq FROM audit_records WHERE organisation = $1 AND seq > $2
-                  ORDER BY seq LIMIT $3"
-            }
-            Field::ServiceUser => {
-                "SELECT seq FROM audit_records WHERE kayttajatunnus = $1 AND seq > $2
-                  ORDER BY seq LIMIT $3"
-            }
-            Field::Operation => {
-                "SELECT seq FROM audit_records WHERE operation = $1 AND seq > $2
-                  ORDER BY seq LIMIT $3"
-            }
-            Field::ReturnCode => {
-                "SELECT seq FROM audit_records WHERE return_code = $1 AND seq > $2
-                  ORDER BY seq LIMIT $3"
-            }
+            Field::Organisation => records_where!("organisation"),
+            Field::ServiceUser => records_where!("kayttajatunnus"),
+            Field::Operation => records_where!("operation"),
+            Field::ReturnCode => records_where!("return_code"),
         };
         self.conn.seq_pages(sql, value, visit)?;
         Ok(true)
