@@ -253,6 +253,10 @@ fn local_head(store: &dyn AuditBackend) -> Result<(u64, String, u64), AuditError
 
 /// Numbers records from `seq` and chains them from `prev`; their stored bytes and the
 /// last one's digest.
+/// Room reserved for one serialised record (most are 0.8–1.2 kB), so that serialising
+/// does not grow the buffer step by step.
+const RECORD_BYTES: usize = 1536;
+
 fn chain<'r>(
     records: impl Iterator<Item = &'r mut AuditRecord>,
     mut seq: u64,
@@ -262,7 +266,8 @@ fn chain<'r>(
     for record in records {
         record.seq = seq;
         record.prev_sha256 = prev;
-        let bytes = serde_json::to_vec(&*record).expect("an AuditRecord always serialises");
+        let mut bytes = Vec::with_capacity(RECORD_BYTES);
+        serde_json::to_writer(&mut bytes, &*record).expect("an AuditRecord always serialises");
         prev = digest_hex(&bytes);
         stored.push(bytes);
         seq += 1;

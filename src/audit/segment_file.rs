@@ -172,9 +172,15 @@ pub struct Frames {
 
 impl Frames {
     pub fn new(file: u64) -> Self {
+        Self::with_capacity(file, 0, 0)
+    }
+
+    /// As [`Frames::new`], with room for `frames` frames of `payload_bytes` payload in
+    /// all (the writer sizes a group's buffer once).
+    pub fn with_capacity(file: u64, frames: usize, payload_bytes: usize) -> Self {
         Frames {
             file,
-            bytes: Vec::new(),
+            bytes: Vec::with_capacity(payload_bytes + frames * (HEAD + TAIL)),
             last_kind_at: None,
         }
     }

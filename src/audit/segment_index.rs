@@ -105,13 +105,16 @@ impl MemIndex {
         self.slots.resize(rel as usize, (NO_RECORD, 0));
         self.slots.push((offset, len));
         let Some(r) = record else { return };
+        // One buffer for every key of the record: a key is allocated only when new.
+        let mut k = Vec::with_capacity(64);
         keys_of(r, |tag, v| {
-            let mut k = [tag as u8; 1].to_vec();
+            k.clear();
+            k.push(tag as u8);
             k.extend_from_slice(v.as_bytes());
             match self.keys.get_mut(k.as_slice()) {
                 Some(list) => list.push(rel),
                 None => {
-                    self.keys.insert(k.into_boxed_slice(), vec![rel]);
+                    self.keys.insert(k.as_slice().into(), vec![rel]);
                 }
             }
         });

@@ -384,8 +384,10 @@ impl SegmentStore {
     ) -> Result<(), AuditError> {
         let mut guard = self.side();
         let side = &mut *guard;
+        let payload: usize = records.iter().map(|(_, b, _)| b.len()).sum::<usize>()
+            + checkpoint.map_or(0, |(_, b)| b.len());
         let frames = |number| {
-            let mut f = Frames::new(number);
+            let mut f = Frames::with_capacity(number, records.len() + 1, payload);
             let at: Vec<usize> = records
                 .iter()
                 .map(|&(seq, b, _)| f.push(Kind::Record, seq, b))
