@@ -172,13 +172,7 @@ pub async fn handle_direct(
         Ok(d) => d,
         Err(fault) => return fault_answer(app, caller, record, fault, 500).await,
     };
-    let wrap = |document: &str| {
-        let body = format!(
-            r#"<{op}Response xmlns="{TEMPURI_NS}"><{op}Result>{document}</{op}Result></{op}Response>"#,
-            op = op.name()
-        );
-        envelope::wrap(version, None, &body)
-    };
+    let wrap = |document: &str| wrap_direct(version, op, document);
     let body = wrap(&document);
     record.response_sha256 = crate::audit::digest_hex(body.as_bytes());
     let body = match commit(app, caller, record).await {
@@ -191,6 +185,16 @@ pub async fn handle_direct(
         body,
         drop_connection: false,
     }
+}
+
+/// The direct interface's response envelope around `document`: the operation's
+/// `…Response`/`…Result` elements inside the SOAP `Body`.
+pub fn wrap_direct(version: SoapVersion, op: Operation, document: &str) -> String {
+    let body = format!(
+        r#"<{op}Response xmlns="{TEMPURI_NS}"><{op}Result>{document}</{op}Result></{op}Response>"#,
+        op = op.name()
+    );
+    envelope::wrap(version, None, &body)
 }
 
 /// Runs one parsed query of either interface: fills the audit record, refuses a value
@@ -381,7 +385,7 @@ pub(crate) async fn commit(app: &App, caller: &Caller, mut record: AuditRecord) 
     }
 }
 
-pub(crate) fn new_record(caller: &Caller, interface: &str) -> AuditRecord {
+pub fn new_record(caller: &Caller, interface: &str) -> AuditRecord {
     AuditRecord {
         seq: 0,
         time: jiff::Timestamp::now().to_string(),
