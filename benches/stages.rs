@@ -291,8 +291,19 @@ fn whole_query(c: &mut Criterion) {
         let version = framing.version;
         let op = request::operation(version, env.action.as_deref(), &env.payload).unwrap();
         let params = request::Params::read(op, &env.payload, version).unwrap();
-        let document = ops::dispatch(&app, &caller, version, op, &params, &mut record).unwrap();
-        let answer = ops::wrap_direct(version, op, &document);
+        let mut answer = String::with_capacity(8192);
+        ops::open_direct(&mut answer, version, op);
+        ops::dispatch_into(
+            &app,
+            &caller,
+            version,
+            op,
+            &params,
+            &mut record,
+            &mut answer,
+        )
+        .unwrap();
+        ops::close_direct(&mut answer, op);
         record.response_sha256 = vtj_emulator::audit::digest_hex(answer.as_bytes());
         (answer, record)
     };

@@ -278,6 +278,12 @@ impl XmlOut {
         }
     }
 
+    /// Continues writing at the end of `buf` (a document rendered in place inside the
+    /// envelope already written there); [`XmlOut::into_string`] gives the buffer back.
+    pub fn appending(buf: String) -> Self {
+        XmlOut { buf }
+    }
+
     /// Writes verbatim markup (the caller guarantees it is well-formed).
     pub fn raw(&mut self, markup: &str) -> &mut Self {
         self.buf.push_str(markup);
