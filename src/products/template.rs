@@ -101,10 +101,7 @@ impl<'a> Record<'a> {
     }
 
     fn get(&self, name: &str) -> Option<&Value<'a>> {
-        // Names are static strings, mostly the template's own constants: the same address
-        // is the same name, compared without reading the bytes; otherwise by content.
-        let same = |n: &str| std::ptr::eq(n, name) || n == name;
-        self.0.iter().find(|(n, _)| same(n)).map(|(_, v)| v)
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 }
 
@@ -167,22 +164,14 @@ pub fn render(node: &Node, value: &Value<'_>, out: &mut XmlOut) {
                 Value::Attributed(t, a) => (t, a),
                 Value::Empty | Value::Records(_) => ("", &[]),
             };
-            let value = |a: &'static str| {
-                let v = given.iter().find(|(n, _)| *n == a).map(|(_, v)| v.as_ref());
-                (a, v.unwrap_or(""))
-            };
-            // A catalogue leaf has at most a few attributes: no allocation for them.
-            const FEW: usize = 4;
-            if attrs.len() <= FEW {
-                let mut few = [("", ""); FEW];
-                for (slot, (a, _)) in few.iter_mut().zip(attrs.iter()) {
-                    *slot = value(a);
-                }
-                out.leaf(name, &few[..attrs.len()], text);
-            } else {
-                let all: Vec<(&str, &str)> = attrs.iter().map(|(a, _)| value(a)).collect();
-                out.leaf(name, &all, text);
-            }
+            let attr_values: Vec<(&str, &str)> = attrs
+                .iter()
+                .map(|(a, _)| {
+                    let v = given.iter().find(|(n, _)| n == a).map(|(_, v)| v.as_ref());
+                    (*a, v.unwrap_or(""))
+                })
+                .collect();
+            out.leaf(name, &attr_values, text);
         }
         Node::Group {
             name,
@@ -233,34 +222,6 @@ mod tests {
         let mut out = XmlOut::new();
         render(&T, v, &mut out);
         out.into_string()
-    }
-
-    #[test]
-    fn leaf_attributes_render_in_template_order_however_many() {
-        const A: &[(&str, &str)] = &[("a", "x"), ("b", "x"), ("c", "x"), ("d", "x"), ("e", "x")];
-        for n in [0, 1, 4, 5] {
-            let node = Node::Leaf {
-                name: "L",
-                ty: "x",
-                attrs: &A[..n],
-            };
-            let given = vec![("e", "5".into()), ("a", "1".into()), ("z", "never".into())];
-            let mut out = XmlOut::new();
-            render(&node, &Value::Attributed("t".into(), given), &mut out);
-            let expected: String = A[..n]
-                .iter()
-                .map(|(k, _)| match *k {
-                    "a" => " a=\"1\"".to_string(),
-                    "e" => " e=\"5\"".to_string(),
-                    k => format!(" {k}=\"\""),
-                })
-                .collect();
-            assert_eq!(
-                out.into_string(),
-                format!("<L{expected}>t</L>"),
-                "{n} attributes"
-            );
-        }
     }
 
     #[test]
