@@ -317,7 +317,7 @@ fn whole_query(c: &mut Criterion) {
     // A fixed number of queries and no timing, for counting instructions and cycles under
     // `perf stat` (a shared machine's load moves the timings; the counts barely move). A
     // run with 0 gives the set-up's own count, to subtract.
-    if let Some(n) = std::env::var("WHOLE_QUERY_ITERATIONS").ok() {
+    if let Ok(n) = std::env::var("WHOLE_QUERY_ITERATIONS") {
         for _ in 0..n.parse::<u64>().unwrap() {
             black_box(once());
         }
