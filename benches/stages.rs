@@ -9,10 +9,15 @@
 //! audit append through the real writer: one appender alone (every append waits for its
 //! own sync) and eight at once (one group commit serves them). Lookups against population
 //! size and rendering per product have their own benches (`registry`, `render`); `audit`
-//! appends at volume.
+//! appends at volume. The whole query in process (issue 15) strings the worker's stages
+//! together as `ops::handle_direct` runs them, minus the network and the audit commit.
 //!
 //! ```sh
 //! cargo bench --bench stages
+//! cargo bench --bench stages -- 'whole query'
+//! # counts instead of times: N queries after the set-up, then exit (N = 0: the set-up alone)
+//! WHOLE_QUERY_ITERATIONS=100000 perf stat -e instructions:u,cycles:u \
+//!     target/release/deps/stages-HASH --bench 'whole query'
 //! ```
 
 use std::hint::black_box;
@@ -250,8 +255,84 @@ fn audit_append(c: &mut Criterion) {
     rt.block_on(log.close());
 }
 
+/// What a tokio worker does for one PERUSSANOMA 3 query between the request body and the
+/// audit append, as `ops::handle_direct` does it minus the network and the commit: the
+/// audit record's start, the envelope parse, the operation and its parameters, `dispatch`
+/// (authorise, the registry read with the related persons, the render), the wrap into the
+/// SOAP envelope and the response digest. The person (090702A9996) has two guardians in the
+/// bundled fixtures, so their records are read too.
+fn whole_query(c: &mut Criterion) {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    use vtj_emulator::ops::{self, Caller, request};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // The default configuration with the organisation's quotas lifted, as the load benches run.
+    let text = vtj_emulator::config::DEFAULT_CONFIG
+        .replace("per_second = 200 ", "per_second = 0 ")
+        .replace("per_day = 100000", "per_day = 0");
+    let mut settings = Settings::from_toml(&text, "bench", None).unwrap();
+    settings.data_dir = dir.path().join("data");
+    let app = rt.block_on(async { vtj_emulator::app::App::open(settings).unwrap() });
+    let der = CertificateDer::from_pem_file("certs/clients/demo.pem").unwrap();
+    let peer = vtj_emulator::tls::PeerIdentity::remembered(der.as_ref());
+    let caller = Caller {
+        organisation: app.settings().access.identify(&peer),
+        peer,
+        request_id: "bench".into(),
+        received: std::time::Instant::now(),
+    };
+    assert!(caller.organisation.is_some());
+    let body = query("090702A9996");
+    let action = "\"http://tempuri.org/TeeHenkilonTunnusKysely\"";
+    let framing = envelope::framing(Some("text/xml; charset=utf-8"), Some(action)).unwrap();
+    let once = || {
+        let mut record = ops::new_record(&caller, "direct");
+        let env = envelope::parse(black_box(body.as_bytes()), &framing).unwrap();
+        let version = framing.version;
+        let op = request::operation(version, env.action.as_deref(), &env.payload).unwrap();
+        let params = request::Params::read(op, &env.payload, version).unwrap();
+        let mut answer = String::with_capacity(8192);
+        ops::open_direct(&mut answer, version, op);
+        ops::dispatch_into(
+            &app,
+            &caller,
+            version,
+            op,
+            &params,
+            &mut record,
+            &mut answer,
+        )
+        .unwrap();
+        ops::close_direct(&mut answer, op);
+        record.response_sha256 = vtj_emulator::audit::digest_hex(answer.as_bytes());
+        (answer, record)
+    };
+    let (answer, record) = once();
+    assert_eq!(record.return_code, "0000", "{answer}");
+    assert!(answer.contains("VTJHenkiloVastaussanoma"));
+    // A fixed number of queries and no timing, for counting instructions and cycles under
+    // `perf stat` (a shared machine's load moves the timings; the counts barely move). A
+    // run with 0 gives the set-up's own count, to subtract.
+    if let Ok(n) = std::env::var("WHOLE_QUERY_ITERATIONS") {
+        for _ in 0..n.parse::<u64>().unwrap() {
+            black_box(once());
+        }
+        std::process::exit(0);
+    }
+    c.bench_function(
+        "stage/whole query in process (PERUSSANOMA 3, two guardians)",
+        |b| b.iter(|| black_box(once())),
+    );
+    drop(app);
+}
+
 criterion_group!(
     benches,
+    whole_query,
     parse,
     identification_parse,
     authenticate,

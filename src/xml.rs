@@ -4,6 +4,7 @@
 //! knows nothing of SOAP or VTJ.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
@@ -40,7 +41,8 @@ pub enum XmlError {
 /// own character data (entities resolved); mixed content is not needed by any request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
-    pub ns: Option<String>,
+    /// Shared by the elements of one document in the same namespace.
+    pub ns: Option<Arc<str>>,
     pub name: String,
     /// Attributes as (namespace, local name, value); `xmlns` declarations are left out.
     pub attrs: Vec<(Option<String>, String, String)>,
@@ -111,11 +113,15 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
+    let mut names = Namespaces::default();
     loop {
         let (ns, event) = reader
             .read_resolved_event()
             .map_err(|e| XmlError::Malformed(e.to_string()))?;
-        let ns = resolved(ns)?;
+        let ns = match event {
+            Event::Start(_) | Event::Empty(_) => names.resolved(ns)?,
+            _ => None,
+        };
         match event {
             Event::Start(start) | Event::Empty(start) if root.is_some() => {
                 return Err(XmlError::Malformed(format!(
@@ -127,10 +133,10 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
                 if stack.len() >= MAX_DEPTH {
                     return Err(XmlError::TooDeep);
                 }
-                stack.push(element(&reader, ns, &start)?);
+                stack.push(element(&reader, &mut names, ns, &start)?);
             }
             Event::Empty(start) => {
-                let el = element(&reader, ns, &start)?;
+                let el = element(&reader, &mut names, ns, &start)?;
                 close(&mut stack, &mut root, el);
             }
             Event::End(_) => {
@@ -181,19 +187,33 @@ fn predefined_entity(name: &str) -> Option<&'static str> {
     })
 }
 
-fn resolved(ns: ResolveResult<'_>) -> Result<Option<String>, XmlError> {
-    match ns {
-        ResolveResult::Bound(ns) => Ok(Some(
-            String::from_utf8_lossy(ns.into_inner().as_ref()).into_owned(),
-        )),
-        ResolveResult::Unbound => Ok(None),
-        ResolveResult::Unknown(p) => Err(XmlError::UnknownPrefix(p)),
+/// The namespace names of one document, each allocated once: a request's elements are in
+/// two or three namespaces, so each further element shares one.
+#[derive(Default)]
+struct Namespaces(Vec<Arc<str>>);
+
+impl Namespaces {
+    fn resolved(&mut self, ns: ResolveResult<'_>) -> Result<Option<Arc<str>>, XmlError> {
+        match ns {
+            ResolveResult::Bound(ns) => {
+                let ns = ns.into_inner();
+                if let Some(known) = self.0.iter().find(|n| n.as_ref() == ns) {
+                    return Ok(Some(known.clone()));
+                }
+                let name: Arc<str> = Arc::from(ns);
+                self.0.push(name.clone());
+                Ok(Some(name))
+            }
+            ResolveResult::Unbound => Ok(None),
+            ResolveResult::Unknown(p) => Err(XmlError::UnknownPrefix(p)),
+        }
     }
 }
 
 fn element(
     reader: &NsReader<&[u8]>,
-    ns: Option<String>,
+    names: &mut Namespaces,
+    ns: Option<Arc<str>>,
     start: &BytesStart<'_>,
 ) -> Result<Element, XmlError> {
     let mut attrs = Vec::new();
@@ -204,7 +224,7 @@ fn element(
             continue;
         }
         let (ans, local) = reader.resolver().resolve_attribute(key);
-        let ans = resolved(ans)?;
+        let ans = names.resolved(ans)?.map(|n| n.to_string());
         let value = attr
             .normalized_value(XmlVersion::Implicit1_0)
             .map_err(|e| XmlError::Malformed(e.to_string()))?;
@@ -276,6 +296,12 @@ impl XmlOut {
         XmlOut {
             buf: String::with_capacity(cap),
         }
+    }
+
+    /// Continues writing at the end of `buf` (a document rendered in place inside the
+    /// envelope already written there); [`XmlOut::into_string`] gives the buffer back.
+    pub fn appending(buf: String) -> Self {
+        XmlOut { buf }
     }
 
     /// Writes verbatim markup (the caller guarantees it is well-formed).

@@ -151,20 +151,25 @@ pub(crate) fn related(
         return Ok(related);
     }
     let map = &mut related.persons;
+    // Only the lists a group of the product shows the related persons of.
+    let lists = reads.lists;
     let hetus = p
         .guardians
         .iter()
+        .filter(|_| lists.guardians)
         .map(|g| &g.hetu)
-        .chain(&p.dependants)
-        .chain(&p.children)
+        .chain(p.dependants.iter().filter(|_| lists.dependants))
+        .chain(p.children.iter().filter(|_| lists.children))
         .chain(
             p.guardianship
                 .iter()
+                .filter(|_| lists.guardianship)
                 .flat_map(|g| g.person_guardians.iter().map(|x| &x.hetu)),
         )
         .chain(
             p.powers_of_attorney
                 .iter()
+                .filter(|_| lists.powers_of_attorney)
                 .flat_map(|a| a.attorneys.iter().map(|x| &x.hetu)),
         );
     for h in hetus {

@@ -164,26 +164,24 @@ pub async fn handle_direct(
         Injection::Document(d) => Some(d),
         Injection::Continue => None,
     };
-    let dispatched = match injected {
-        Some(d) => Ok(d),
-        None => dispatch(app, caller, version, op, &params, &mut record),
-    };
-    let document = match dispatched {
-        Ok(d) => d,
-        Err(fault) => return fault_answer(app, caller, record, fault, 500).await,
-    };
-    let wrap = |document: &str| {
-        let body = format!(
-            r#"<{op}Response xmlns="{TEMPURI_NS}"><{op}Result>{document}</{op}Result></{op}Response>"#,
-            op = op.name()
-        );
-        envelope::wrap(version, None, &body)
-    };
-    let body = wrap(&document);
+    // One buffer from the envelope's head to its tail: the document is written in place.
+    let mut body = String::with_capacity(8192);
+    open_direct(&mut body, version, op);
+    match injected {
+        Some(d) => body.push_str(&d),
+        None => {
+            if let Err(fault) =
+                dispatch_into(app, caller, version, op, &params, &mut record, &mut body)
+            {
+                return fault_answer(app, caller, record, fault, 500).await;
+            }
+        }
+    }
+    close_direct(&mut body, op);
     record.response_sha256 = crate::audit::digest_hex(body.as_bytes());
     let body = match commit(app, caller, record).await {
         Ok(()) => body,
-        Err(()) => wrap(&refusal("", ReturnCode::Internal)),
+        Err(()) => wrap_direct(version, op, &refusal("", ReturnCode::Internal)),
     };
     SoapAnswer {
         status: 200,
@@ -191,6 +189,40 @@ pub async fn handle_direct(
         body,
         drop_connection: false,
     }
+}
+
+/// The direct interface's response envelope around `document`: the operation's
+/// `…Response`/`…Result` elements inside the SOAP `Body`.
+pub fn wrap_direct(version: SoapVersion, op: Operation, document: &str) -> String {
+    let mut out = String::with_capacity(document.len() + 512);
+    open_direct(&mut out, version, op);
+    out.push_str(document);
+    close_direct(&mut out, op);
+    out
+}
+
+/// Appends the head of [`wrap_direct`]'s envelope, up to the `…Result` start tag.
+pub fn open_direct(out: &mut String, version: SoapVersion, op: Operation) {
+    envelope::open_envelope(out, version, None);
+    for part in [
+        "<",
+        op.name(),
+        "Response xmlns=\"",
+        TEMPURI_NS,
+        "\"><",
+        op.name(),
+        "Result>",
+    ] {
+        out.push_str(part);
+    }
+}
+
+/// Appends the tail [`open_direct`] leaves open.
+pub fn close_direct(out: &mut String, op: Operation) {
+    for part in ["</", op.name(), "Result></", op.name(), "Response>"] {
+        out.push_str(part);
+    }
+    envelope::close_envelope(out);
 }
 
 /// Runs one parsed query of either interface: fills the audit record, refuses a value
@@ -204,6 +236,23 @@ pub fn dispatch(
     params: &Params,
     record: &mut AuditRecord,
 ) -> Result<String, Fault> {
+    let mut document = String::new();
+    dispatch_into(app, caller, version, op, params, record, &mut document)?;
+    Ok(document)
+}
+
+/// As [`dispatch`], appending the VTJ document to `out` (left as it was on a fault).
+pub fn dispatch_into(
+    app: &App,
+    caller: &Caller,
+    version: SoapVersion,
+    op: Operation,
+    params: &Params,
+    record: &mut AuditRecord,
+    out: &mut String,
+) -> Result<(), Fault> {
+    let start = out.len();
+    let pushed = |out: &mut String, d: String| out.push_str(&d);
     record.operation = op.name().to_string();
     record.kayttajatunnus = params.get("Kayttajatunnus").map(str::to_string);
     record.loppukayttaja = params.get("Loppukayttaja").map(str::to_string);
@@ -213,49 +262,48 @@ pub fn dispatch(
         tracing::info!(request_id = %caller.request_id, %violation, "request refused by the schema");
         record.return_code = code.code().into();
         let text = validate::code_text(code, violation);
-        return Ok(refusal_with_text(
-            record.product.as_deref().unwrap_or(""),
-            code,
-            &text,
-        ));
+        let product = record.product.as_deref().unwrap_or("");
+        pushed(out, refusal_with_text(product, code, &text));
+        return Ok(());
     }
-    let document = match op {
-        Operation::TeeHenkilonTunnusKysely => person_query(app, caller, params, record),
+    let mut push = |d: String| pushed(out, d);
+    let done = match op {
+        Operation::TeeHenkilonTunnusKysely => person_query(app, caller, params, record, out),
         Operation::TeeHenkilonTunnistusKysely => {
-            henkilon_tunnistus::answer(app, caller, params, record)
+            henkilon_tunnistus::answer(app, caller, params, record).map(push)
         }
         Operation::TeeHenkilonPoimintaKysely => {
-            henkilon_poiminta::answer(app, caller, params, record)
+            henkilon_poiminta::answer(app, caller, params, record).map(push)
         }
-        Operation::TeeRakennusTunnusKysely => rakennus_tunnus::answer(app, caller, params, record),
+        Operation::TeeRakennusTunnusKysely => {
+            rakennus_tunnus::answer(app, caller, params, record).map(push)
+        }
         Operation::TeeRakennuksenTunnistusKysely => {
-            rakennuksen_tunnistus::answer(app, caller, params, record)
+            rakennuksen_tunnistus::answer(app, caller, params, record).map(push)
         }
         Operation::TeeKiinteistoTunnusKysely => {
-            kiinteisto_tunnus::answer(app, caller, params, record)
+            kiinteisto_tunnus::answer(app, caller, params, record).map(push)
         }
         Operation::TeeKiinteistonTunnistusKysely => {
-            kiinteiston_tunnistus::answer(app, caller, params, record)
+            kiinteiston_tunnistus::answer(app, caller, params, record).map(push)
         }
         Operation::HaeTuotteenSkeema => {
             let org = caller.organisation.as_deref();
             let xsd = hae_tuotteen_skeema::answer(org, &app.settings().products, params, version)?;
             record.return_code = ReturnCode::Ok.code().into();
-            Ok(xsd)
+            push(xsd);
+            Ok(())
         }
     };
-    Ok(match document {
-        Ok(d) => d,
-        Err(message) => {
-            tracing::error!(request_id = %caller.request_id, %message, "query failed");
-            record.return_code = ReturnCode::Internal.code().into();
-            record.groups.clear();
-            refusal(
-                record.product.as_deref().unwrap_or(""),
-                ReturnCode::Internal,
-            )
-        }
-    })
+    if let Err(message) = done {
+        tracing::error!(request_id = %caller.request_id, %message, "query failed");
+        record.return_code = ReturnCode::Internal.code().into();
+        record.groups.clear();
+        out.truncate(start);
+        let product = record.product.as_deref().unwrap_or("");
+        pushed(out, refusal(product, ReturnCode::Internal));
+    }
+    Ok(())
 }
 
 fn person_query(
@@ -263,7 +311,8 @@ fn person_query(
     caller: &Caller,
     params: &Params,
     record: &mut AuditRecord,
-) -> Result<String, String> {
+    out: &mut String,
+) -> Result<(), String> {
     let req = henkilon_tunnus::Request::parse(params);
     record.search_key = req
         .search_key()
@@ -278,11 +327,9 @@ fn person_query(
         Err(refusal) => {
             record.return_code = refusal.code.code().into();
             record.refused_because = Some(refusal.reason);
-            return Ok(refusal_document(
-                record.product.as_deref().unwrap_or(""),
-                refusal.code,
-                refusal.text,
-            ));
+            let product = record.product.as_deref().unwrap_or("");
+            out.push_str(&refusal_document(product, refusal.code, refusal.text));
+            return Ok(());
         }
     };
     record.product = Some(auth.product.name.clone());
@@ -294,7 +341,8 @@ fn person_query(
     ) {
         record.return_code = code.code().into();
         record.refused_because = Some("end-user certificate check".into());
-        return Ok(refusal_document(&auth.product.name, code, None));
+        out.push_str(&refusal_document(&auth.product.name, code, None));
+        return Ok(());
     }
     let today = app.settings().register_date();
     let found =
@@ -304,20 +352,24 @@ fn person_query(
         .as_ref()
         .is_some_and(|(p, _)| henkilon_tunnus::withhold_location(p, &auth.organisation));
     let now = helsinki_now();
-    let rendered = render::render(&Answer {
-        product_name: &auth.product.name,
-        code: found.code,
-        code_text: found.code_text,
-        criteria: &found.criteria,
-        person: henkilon_tunnus::view(&found, &auth, withhold),
-        now: &now,
-    });
+    let groups = render::render_into(
+        &Answer {
+            product_name: &auth.product.name,
+            code: found.code,
+            code_text: found.code_text,
+            criteria: &found.criteria,
+            person: henkilon_tunnus::view(&found, &auth, withhold),
+            now: &now,
+        },
+        &[],
+        out,
+    );
     record.return_code = found.code.code().into();
-    record.groups = rendered.groups.iter().map(|g| g.to_string()).collect();
-    record.non_disclosure_applied = withhold && !rendered.groups.is_empty();
+    record.groups = groups.iter().map(|g| g.to_string()).collect();
+    record.non_disclosure_applied = withhold && !groups.is_empty();
     // A person reached by an electronic service identifier or a passive code.
     if let Some((p, _)) = &found.person
-        && !rendered.groups.is_empty()
+        && !groups.is_empty()
         && record
             .search_key
             .as_ref()
@@ -325,7 +377,7 @@ fn person_query(
     {
         record.disclosed = vec![p.hetu.to_string()];
     }
-    Ok(rendered.xml)
+    Ok(())
 }
 
 pub(crate) async fn fault_answer(
@@ -381,7 +433,7 @@ pub(crate) async fn commit(app: &App, caller: &Caller, mut record: AuditRecord) 
     }
 }
 
-pub(crate) fn new_record(caller: &Caller, interface: &str) -> AuditRecord {
+pub fn new_record(caller: &Caller, interface: &str) -> AuditRecord {
     AuditRecord {
         seq: 0,
         time: jiff::Timestamp::now().to_string(),
@@ -407,5 +459,62 @@ pub(crate) fn new_record(caller: &Caller, interface: &str) -> AuditRecord {
         prev_sha256: String::new(),
         response_sha256: String::new(),
         filters: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::products::Related;
+    use crate::products::render::PersonView;
+
+    #[test]
+    fn the_answer_written_in_place_is_the_document_wrapped_as_before() {
+        let settings = crate::config::Settings::builtin().unwrap();
+        let product = settings.products.get("PERUSSANOMA 3").unwrap();
+        let fixtures = crate::registry::fixtures::Fixtures::builtin().unwrap();
+        let person = fixtures
+            .persons
+            .iter()
+            .find(|p| p.hetu.as_str() == "020501A999T")
+            .unwrap();
+        let related = Related::new(Default::default());
+        let now = helsinki_now();
+        let answer = Answer {
+            product_name: &product.name,
+            code: ReturnCode::Ok,
+            code_text: None,
+            criteria: &[],
+            person: Some(PersonView {
+                person,
+                product: &product,
+                related: &related,
+                withhold_location: false,
+            }),
+            now: &now,
+        };
+        let document = render::render(&answer);
+        assert!(!document.groups.is_empty());
+        let op = Operation::TeeHenkilonTunnusKysely;
+        for version in [SoapVersion::V11, SoapVersion::V12] {
+            let mut body = String::new();
+            open_direct(&mut body, version, op);
+            let groups = render::render_into(&answer, &[], &mut body);
+            close_direct(&mut body, op);
+            assert_eq!(groups, document.groups);
+            // The envelope as it was written before: the document formatted into the
+            // operation's elements, then copied into the envelope.
+            let before = envelope::wrap(
+                version,
+                None,
+                &format!(
+                    r#"<{op}Response xmlns="{TEMPURI_NS}"><{op}Result>{}</{op}Result></{op}Response>"#,
+                    document.xml,
+                    op = op.name()
+                ),
+            );
+            assert_eq!(body, before);
+            assert_eq!(wrap_direct(version, op, &document.xml), before);
+        }
     }
 }

@@ -265,6 +265,10 @@ mod tests {
         assert!(r.relations && !r.residents, "{r:?}");
         let r = reads("ASUKASLKM2");
         assert!(r.residents && !r.relations, "{r:?}");
+        // PERUSSANOMA 3 names guardians for guardianship and attorneys, not the family.
+        let l = reads("PERUSSANOMA 3").lists;
+        assert!(l.guardianship && l.powers_of_attorney, "{l:?}");
+        assert!(!l.guardians && !l.dependants && !l.children, "{l:?}");
     }
 
     #[test]

@@ -18,14 +18,26 @@ pub use shape::{Alt, Extract, GroupDef, Options, Related, Residents};
 pub struct Reads {
     pub relations: bool,
     pub residents: bool,
+    /// Which of the person's relation lists name the related persons to fetch (only
+    /// those whose names or addresses a group of the product shows).
+    pub lists: RelationLists,
 }
+
+pub use relations::RelationLists;
 
 impl Reads {
     pub fn of<'a>(defs: impl IntoIterator<Item = &'a GroupDef>) -> Reads {
         let is_in = |list: &[GroupDef], d: &GroupDef| list.iter().any(|g| std::ptr::eq(g, d));
-        defs.into_iter().fold(Reads::default(), |r, d| Reads {
-            relations: r.relations || is_in(relations::GROUPS, d),
-            residents: r.residents || is_in(residents::GROUPS, d),
+        defs.into_iter().fold(Reads::default(), |r, d| {
+            let relation = is_in(relations::GROUPS, d);
+            Reads {
+                relations: r.relations || relation,
+                residents: r.residents || is_in(residents::GROUPS, d),
+                lists: match relation {
+                    true => r.lists.or(RelationLists::of(d)),
+                    false => r.lists,
+                },
+            }
         })
     }
 }

@@ -72,7 +72,20 @@ pub fn render(answer: &Answer<'_>) -> Rendered {
 /// As [`render`], with a `Henkilo` for each of `more` after the answer's own person (an
 /// extraction answers several persons; docs/extraction.md).
 pub fn render_with(answer: &Answer<'_>, more: &[PersonView<'_>]) -> Rendered {
-    let mut out = XmlOut::with_capacity(8192);
+    let mut xml = String::with_capacity(8192);
+    let groups = render_into(answer, more, &mut xml);
+    Rendered { xml, groups }
+}
+
+/// As [`render_with`], appending the document to `buf` (the response envelope's head is
+/// already there, so the answer is written once, in place); returns the ids of the groups
+/// that carried person data.
+pub fn render_into(
+    answer: &Answer<'_>,
+    more: &[PersonView<'_>],
+    buf: &mut String,
+) -> Vec<&'static str> {
+    let mut out = XmlOut::appending(std::mem::take(buf));
     let (stamp, info) = stamps(answer.now);
     let schema_location = format!("{VTJKYSELY_NS} {}.xsd", answer.product_name);
     out.open(
@@ -130,10 +143,8 @@ pub fn render_with(answer: &Answer<'_>, more: &[PersonView<'_>]) -> Rendered {
         out.close("Henkilo");
     }
     out.close("VTJHenkiloVastaussanoma");
-    Rendered {
-        xml: out.into_string(),
-        groups,
-    }
+    *buf = out.into_string();
+    groups
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! `SOAPAction` header (1.1) or the `action` parameter of the content type (1.2).
 
 use crate::soap::fault::Fault;
-pub use crate::soap::version::{SOAP11_NS, SOAP12_NS, SoapVersion, wrap};
+pub use crate::soap::version::{
+    SOAP11_NS, SOAP12_NS, SoapVersion, close_envelope, open_envelope, wrap,
+};
 use crate::xml::{self, Element};
 
 /// What the HTTP layer knows of a SOAP request before the body is read.

@@ -34,6 +34,15 @@ impl SoapVersion {
 /// may use `xsi:` attributes without declaring it.
 pub fn wrap(version: SoapVersion, header: Option<&str>, body: &str) -> String {
     let mut out = String::with_capacity(body.len() + 400);
+    open_envelope(&mut out, version, header);
+    out.push_str(body);
+    close_envelope(&mut out);
+    out
+}
+
+/// Appends the envelope's head to `out`, up to and including `<soap:Body>`: the body is
+/// written after it in place, then [`close_envelope`].
+pub fn open_envelope(out: &mut String, version: SoapVersion, header: Option<&str>) {
     out.push_str(r#"<?xml version="1.0" encoding="utf-8"?>"#);
     out.push_str(r#"<soap:Envelope xmlns:soap=""#);
     out.push_str(version.namespace());
@@ -48,7 +57,9 @@ pub fn wrap(version: SoapVersion, header: Option<&str>, body: &str) -> String {
         out.push_str("</soap:Header>");
     }
     out.push_str("<soap:Body>");
-    out.push_str(body);
+}
+
+/// Appends the tail [`open_envelope`] leaves open.
+pub fn close_envelope(out: &mut String) {
     out.push_str("</soap:Body></soap:Envelope>");
-    out
 }

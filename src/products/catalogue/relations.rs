@@ -65,6 +65,67 @@ const VALTUUTETTU: Node = many(
     ],
 );
 
+/// The relation lists of a person whose related persons' records a relations group shows
+/// (their names, a guardian's address, a dependant's custody relation).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RelationLists {
+    pub guardians: bool,
+    pub dependants: bool,
+    pub children: bool,
+    pub guardianship: bool,
+    pub powers_of_attorney: bool,
+}
+
+impl RelationLists {
+    /// Every list: what a group not known here reads.
+    pub const ALL: RelationLists = RelationLists {
+        guardians: true,
+        dependants: true,
+        children: true,
+        guardianship: true,
+        powers_of_attorney: true,
+    };
+
+    /// The lists a relations group reads, by its element (all for one not known here).
+    pub fn of(def: &GroupDef) -> RelationLists {
+        let none = RelationLists::default();
+        match def.element() {
+            "HuoltajaLkm" | "Huostaanotto" => none,
+            "Huoltaja" => RelationLists {
+                guardians: true,
+                ..none
+            },
+            "Huollettava" => RelationLists {
+                dependants: true,
+                ..none
+            },
+            "Lapsi" => RelationLists {
+                children: true,
+                ..none
+            },
+            "Edunvalvonta" => RelationLists {
+                guardianship: true,
+                ..none
+            },
+            "Edunvalvontavaltuutus" => RelationLists {
+                powers_of_attorney: true,
+                ..none
+            },
+            _ => RelationLists::ALL,
+        }
+    }
+
+    pub fn or(self, o: RelationLists) -> RelationLists {
+        RelationLists {
+            guardians: self.guardians || o.guardians,
+            dependants: self.dependants || o.dependants,
+            children: self.children || o.children,
+            guardianship: self.guardianship || o.guardianship,
+            powers_of_attorney: self.powers_of_attorney || o.powers_of_attorney,
+        }
+    }
+}
+
 /// A related person: identity code, and names both nested and flat (empty when unknown).
 fn relation<'a>(h: &'a Hetu, rel: &'a Related) -> Record<'a> {
     let p = rel.get(h);
@@ -506,3 +567,91 @@ pub(super) static GROUPS: &[GroupDef] = &[
         about: "continuing powers of attorney with the EdunvalvontavaltuutusTieto flag (ROV's shape)",
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::registry::fixtures::Fixtures;
+    use crate::xml::XmlOut;
+
+    /// The related persons on `p`'s lists that `lists` selects, from `all`.
+    fn fetched(p: &Person, lists: RelationLists, all: &HashMap<Hetu, Person>) -> Related {
+        let mut hetus: Vec<&Hetu> = Vec::new();
+        if lists.guardians {
+            hetus.extend(p.guardians.iter().map(|g| &g.hetu));
+        }
+        if lists.dependants {
+            hetus.extend(&p.dependants);
+        }
+        if lists.children {
+            hetus.extend(&p.children);
+        }
+        if lists.guardianship {
+            hetus.extend(
+                p.guardianship
+                    .iter()
+                    .flat_map(|g| &g.person_guardians)
+                    .map(|x| &x.hetu),
+            );
+        }
+        if lists.powers_of_attorney {
+            hetus.extend(
+                p.powers_of_attorney
+                    .iter()
+                    .flat_map(|a| &a.attorneys)
+                    .map(|x| &x.hetu),
+            );
+        }
+        let persons = hetus
+            .into_iter()
+            .filter_map(|h| all.get(h).map(|r| (h.clone(), r.clone())))
+            .collect();
+        Related::new(persons)
+    }
+
+    #[test]
+    fn each_relations_group_renders_the_same_from_only_the_lists_it_reads() {
+        let fixtures = Fixtures::builtin().unwrap();
+        let all: HashMap<Hetu, Person> = fixtures
+            .persons
+            .iter()
+            .map(|p| (p.hetu.clone(), p.clone()))
+            .collect();
+        let render = |g: &GroupDef, p: &Person, rel: &Related| {
+            let mut out = XmlOut::new();
+            crate::products::template::render(&g.node, &(g.extract)(p, rel), &mut out);
+            if let Alt::Flat(n) = &g.alt {
+                crate::products::template::render(n, &(g.extract)(p, rel), &mut out);
+            }
+            out.into_string()
+        };
+        let mut shown = 0;
+        for g in GROUPS {
+            let lists = RelationLists::of(g);
+            assert_ne!(
+                lists,
+                RelationLists::ALL,
+                "{} has no lists of its own",
+                g.id
+            );
+            for p in &fixtures.persons {
+                let everyone = fetched(p, RelationLists::ALL, &all);
+                let full = render(g, p, &everyone);
+                assert_eq!(
+                    full,
+                    render(g, p, &fetched(p, lists, &all)),
+                    "{} of {}",
+                    g.id,
+                    p.hetu
+                );
+                shown += usize::from(everyone.persons.keys().any(|h| full.contains(h.as_str())));
+            }
+        }
+        assert!(
+            shown > 10,
+            "the fixtures show related persons in only {shown} renderings"
+        );
+    }
+}

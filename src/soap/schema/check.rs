@@ -84,7 +84,7 @@ pub type Values = Vec<(String, String)>;
 /// values. Shape violations are reported before value violations, whichever comes first
 /// in the document.
 pub fn validate(model: &Particle, el: &Element) -> Result<Values, Violation> {
-    let parent = model.name.clone();
+    let parent = &model.name; // cloned only into a violation
     let particles = model.children();
     let mut counts = vec![0u32; particles.len()];
     let mut cursor = 0usize;
@@ -95,13 +95,13 @@ pub fn validate(model: &Particle, el: &Element) -> Result<Values, Violation> {
             .iter()
             .position(|p| child.is(&p.ns, &p.name))
             .ok_or_else(|| Violation::Unexpected {
-                parent: parent.clone(),
-                ns: child.ns.clone().unwrap_or_default(),
+                parent: parent.to_string(),
+                ns: child.ns.as_deref().unwrap_or_default().to_string(),
                 name: child.name.clone(),
             })?;
         if found < cursor {
             return Err(Violation::Order {
-                parent,
+                parent: parent.to_string(),
                 name: child.name.clone(),
                 after: particles[cursor].name.clone(),
             });
@@ -111,7 +111,7 @@ pub fn validate(model: &Particle, el: &Element) -> Result<Values, Violation> {
         let p = &particles[found];
         if p.max_occurs.is_some_and(|m| counts[found] > m) {
             return Err(Violation::TooMany {
-                parent,
+                parent: parent.to_string(),
                 name: p.name.clone(),
                 max: p.max_occurs.unwrap_or(1),
             });
@@ -139,7 +139,7 @@ pub fn validate(model: &Particle, el: &Element) -> Result<Values, Violation> {
         .find(|(p, n)| **n < p.min_occurs)
     {
         return Err(Violation::Missing {
-            parent,
+            parent: parent.to_string(),
             name: missing.0.name.clone(),
         });
     }
