@@ -110,19 +110,46 @@ fn scan(dir: &Path, tidy: bool) -> io::Result<Vec<(u64, bool)>> {
         .collect())
 }
 
+/// How [`prepare`] writes its zeros.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// As fast as the disk takes them: the segment is needed now.
+    Now,
+    /// In [`PACED_CHUNK`] pieces, each synced, with [`PACED_PAUSE`] between them: a segment
+    /// made ahead while the writer fills the active one. Written at once, 64 MiB of zeros
+    /// sit in the disk's write cache, and the device flush of every group synced meanwhile
+    /// waits behind them (tens of milliseconds on the answer path); paced, a group's flush
+    /// waits behind one piece at most.
+    Ahead,
+}
+
+/// One piece of a paced [`prepare`].
+pub const PACED_CHUNK: usize = 256 << 10;
+/// The pause after each synced piece of a paced [`prepare`] (a full segment: 256 pieces,
+/// well under a second, while filling half a segment takes seconds at full load).
+pub const PACED_PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
+
 /// Writes segment `number`'s file full of zeros (`bytes` long) under its temporary name
 /// and syncs it; [`activate`] gives it its name.
-pub fn prepare(dir: &Path, number: u64, bytes: u64) -> io::Result<()> {
+pub fn prepare(dir: &Path, number: u64, bytes: u64, pace: Pace) -> io::Result<()> {
     let mut f = OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .open(new_path(dir, number))?;
-    let zeros = vec![0u8; 1 << 20];
+    let chunk = match pace {
+        Pace::Now => 1 << 20,
+        Pace::Ahead => PACED_CHUNK,
+    };
+    let zeros = vec![0u8; chunk];
     let mut left = bytes.next_multiple_of(1 << 20);
     while left > 0 {
         f.write_all(&zeros)?;
         left -= zeros.len() as u64;
+        if pace == Pace::Ahead {
+            f.sync_data()?;
+            std::thread::sleep(PACED_PAUSE);
+        }
     }
     f.sync_all()
 }
@@ -343,6 +370,23 @@ mod tests {
         let r = read(3, &padded);
         assert_eq!(r.frames.len(), 5);
         assert_eq!(r.dirty_to as usize, padded.len());
+    }
+
+    #[test]
+    fn a_paced_segment_is_the_same_file_as_one_made_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        // Three and a half mebibytes: rounded up to whole mebibytes either way.
+        let bytes = (7 << 20) / 2;
+        prepare(dir.path(), 1, bytes, Pace::Now).unwrap();
+        prepare(dir.path(), 2, bytes, Pace::Ahead).unwrap();
+        for number in [1, 2] {
+            let (mut file, len) = activate(dir.path(), number).unwrap();
+            assert_eq!(len, 4 << 20, "segment {number}");
+            let mut content = Vec::new();
+            std::io::Read::read_to_end(&mut file, &mut content).unwrap();
+            assert!(content.iter().all(|&b| b == 0), "segment {number}");
+            assert!(!new_path(dir.path(), number).exists());
+        }
     }
 
     #[test]

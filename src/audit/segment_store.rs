@@ -77,7 +77,7 @@ impl SegmentStore {
             }
             _ => {
                 let number = segments.last().map_or(1, |s| s.number + 1);
-                file::prepare(&dir, number, file::size_of(number))
+                file::prepare(&dir, number, file::size_of(number), file::Pace::Now)
                     .map_err(|e| io("cannot make an audit segment", e))?;
                 let (f, capacity) =
                     file::activate(&dir, number).map_err(|e| io("audit segment", e))?;
@@ -151,7 +151,7 @@ impl SegmentStore {
                 if let Some(h) = other {
                     let _ = h.join();
                 }
-                file::prepare(&self.dir, number, size.max(needed))
+                file::prepare(&self.dir, number, size.max(needed), file::Pace::Now)
                     .map_err(|e| io("cannot make an audit segment", e))?;
             }
         }
@@ -196,7 +196,7 @@ impl SegmentStore {
         let dir = self.dir.clone();
         match std::thread::Builder::new()
             .name("audit-prepare".into())
-            .spawn(move || file::prepare(&dir, number, file::size_of(number)))
+            .spawn(move || file::prepare(&dir, number, file::size_of(number), file::Pace::Ahead))
         {
             Ok(h) => side.next = Some(h),
             Err(e) => tracing::error!(error = %e, "cannot start the audit preparing thread"),
