@@ -239,7 +239,8 @@ impl Local {
 /// Either way to the trail.
 pub enum Backend {
     Remote(Remote),
-    Local(Local),
+    /// Boxed: the store and its settings are far larger than the remote handle.
+    Local(Box<Local>),
 }
 
 impl Backend {

@@ -78,7 +78,7 @@ impl AccessArgs {
         }
         let settings = self.store.settings()?;
         match Local::open(&settings)? {
-            Some(local) => Ok(Backend::Local(local)),
+            Some(local) => Ok(Backend::Local(Box::new(local))),
             None => {
                 eprintln!(
                     "the store {} is held by a running server; asking its admin API at {DEFAULT_SERVER}",

@@ -1,5 +1,6 @@
 //! The append path. Callers send records to one writer thread; it takes every record
-//! waiting, numbers and chains them, and hands the group to the store
+//! waiting (under load, after the group window: [`AuditSettings::group_window`]), numbers
+//! and chains them, and hands the group to the store
 //! ([`AuditBackend::append`]), which makes it durable (group commit: for the sled store,
 //! one journal `fdatasync`) before the writer acknowledges each caller. A failed write
 //! fails every record of the group and every later one (the log refuses to guess what
@@ -26,7 +27,7 @@ use super::pg_store::PgStore;
 use super::record::AuditRecord;
 use super::retention::{self, PruneReport};
 use super::segment_store::SegmentStore;
-use super::settings::{AuditSettings, Backend};
+use super::settings::{AuditSettings, Backend, GROUP_WINDOW_AFTER};
 
 /// Every record the log's store holds, in order (for tests and tools).
 pub fn read_all(log: &AuditLog) -> Result<Vec<AuditRecord>, AuditError> {
@@ -294,6 +295,9 @@ impl Writer {
         let mut next_prune = prune.then(Instant::now);
         // When the store wants its next background turn.
         let mut next_maintain: Option<Instant> = None;
+        // The last group's size and when its commit started (the group window).
+        let mut last_group = 0usize;
+        let mut last_start = Instant::now();
         loop {
             let mut deadline = next_checkpoint;
             if let Some(p) = next_prune {
@@ -307,6 +311,16 @@ impl Writer {
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => break,
             };
+            // Under load, let more records join the group before its sync: the sync's
+            // cost is per group (two device requests), and the window is short next to
+            // the queueing the answers already see then.
+            if first.is_some() && last_group >= GROUP_WINDOW_AFTER {
+                let wait = (last_start + self.settings.group_window)
+                    .saturating_duration_since(Instant::now());
+                if !wait.is_zero() {
+                    std::thread::sleep(wait);
+                }
+            }
             let mut next = first;
             while let Some(m) = next {
                 match m {
@@ -324,6 +338,8 @@ impl Writer {
                     None
                 };
             }
+            last_group = batch.len();
+            last_start = Instant::now();
             self.commit_and_reply(&mut batch);
             if Instant::now() >= next_checkpoint {
                 next_checkpoint = Instant::now() + self.settings.checkpoint_interval;
@@ -611,6 +627,28 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         panic!("the store stayed locked");
+    }
+
+    #[tokio::test]
+    async fn a_lone_caller_is_never_held_by_the_group_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::open(dir.path()).unwrap();
+        // A window far longer than the whole test may take: were a group of one held
+        // for it, the appends below would take a minute.
+        let mut s = settings();
+        s.group_window = std::time::Duration::from_secs(60);
+        let log = AuditLog::open(&db, dir.path(), &s).unwrap();
+        let started = Instant::now();
+        for n in 0..20 {
+            log.append(record(n)).await.unwrap();
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(log.stats().flushes, 20, "one sync per lone append");
+        log.close().await;
     }
 
     #[tokio::test]

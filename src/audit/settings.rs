@@ -25,6 +25,10 @@ pub struct AuditSettings {
     pub retention: jiff::Span,
     /// How often the server prunes.
     pub prune_interval: Duration,
+    /// Under load (the last group held at least [`GROUP_WINDOW_AFTER`] records), the writer
+    /// starts the next group commit no sooner than this after the last one started, so
+    /// that one sync serves more records; zero syncs as soon as a record waits.
+    pub group_window: Duration,
     /// Where the trail is kept.
     pub backend: Backend,
 }
@@ -68,17 +72,27 @@ impl std::fmt::Debug for AuditSettings {
             .field("checkpoint_interval", &self.checkpoint_interval)
             .field("retention", &self.retention)
             .field("prune_interval", &self.prune_interval)
+            .field("group_window", &self.group_window)
             .field("backend", &self.backend)
             .finish()
     }
 }
+
+/// The group window's default (BENCHMARKS.md, "Group commit under load").
+pub const DEFAULT_GROUP_WINDOW: Duration = Duration::from_millis(1);
+/// The longest group window the configuration accepts: every answer under load may wait
+/// up to this long for its record's sync.
+pub const MAX_GROUP_WINDOW: Duration = Duration::from_millis(10);
+/// The group size from which the writer waits out the window: a lone caller (or two or
+/// three) is synced at once, so a quiet server answers as fast as it did without one.
+pub const GROUP_WINDOW_AFTER: usize = 4;
 
 /// The committed test signing key (certs/), used when the config names none.
 pub const BUILTIN_SIGNING_KEY: &str = include_str!("../../certs/audit-signing-key.pem");
 
 impl AuditSettings {
     /// Defaults: the committed test key, a checkpoint every 1000 records or 60 seconds,
-    /// five years' retention, pruning once a day.
+    /// five years' retention, pruning once a day, a group window of 1 ms.
     pub fn builtin() -> Result<Self, SignerError> {
         Ok(AuditSettings {
             signer: Signer::from_pem(BUILTIN_SIGNING_KEY)?,
@@ -87,6 +101,7 @@ impl AuditSettings {
             checkpoint_interval: Duration::from_secs(60),
             retention: jiff::Span::new().years(5),
             prune_interval: Duration::from_secs(24 * 60 * 60),
+            group_window: DEFAULT_GROUP_WINDOW,
             backend: Backend::Embedded,
         })
     }

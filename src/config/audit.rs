@@ -22,6 +22,9 @@ pub struct RawAudit {
     pub checkpoint_every: Option<u64>,
     pub checkpoint_interval_secs: Option<u64>,
     pub prune_interval_secs: Option<u64>,
+    /// Under load, the least time between two group commits' starts, in microseconds
+    /// (default 1000; 0 syncs as soon as a record waits; at most 10000).
+    pub group_window_us: Option<u64>,
     /// Where the trail is kept: "embedded" (the default) or "postgres".
     pub backend: Option<String>,
     /// For "postgres": `postgres://user@host:port/database`, without a password.
@@ -81,6 +84,15 @@ pub fn audit_settings(
     }
     if let Some(n) = raw.prune_interval_secs {
         a.prune_interval = Duration::from_secs(n);
+    }
+    if let Some(us) = raw.group_window_us {
+        a.group_window = Duration::from_micros(us);
+        if a.group_window > crate::audit::settings::MAX_GROUP_WINDOW {
+            return Err(invalid(format!(
+                "audit.group_window_us = {us} is longer than {} µs: every answer under load may wait that long",
+                crate::audit::settings::MAX_GROUP_WINDOW.as_micros()
+            )));
+        }
     }
     if a.checkpoint_every == 0 || a.checkpoint_interval.is_zero() || a.prune_interval.is_zero() {
         return Err(invalid(
@@ -246,6 +258,25 @@ mod tests {
         audit_settings(&raw, "test.toml", &|p: &Path| p.to_path_buf())
             .map(|a| a.backend)
             .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_group_window_defaults_to_a_millisecond_and_is_bounded() {
+        let window = |text: &str| {
+            let raw: RawAudit = toml::from_str(text).map_err(|e| e.to_string())?;
+            audit_settings(&raw, "test.toml", &|p: &Path| p.to_path_buf())
+                .map(|a| a.group_window)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(window(""), Ok(Duration::from_millis(1)));
+        assert_eq!(window("group_window_us = 0"), Ok(Duration::ZERO));
+        assert_eq!(
+            window("group_window_us = 2500"),
+            Ok(Duration::from_micros(2500))
+        );
+        let err = window("group_window_us = 10001").unwrap_err();
+        assert!(err.contains("audit.group_window_us = 10001"), "{err}");
+        assert!(window("group_window_us = -1").is_err());
     }
 
     #[test]
