@@ -24,6 +24,8 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use sha2::{Digest, Sha256};
 
@@ -110,28 +112,55 @@ fn scan(dir: &Path, tidy: bool) -> io::Result<Vec<(u64, bool)>> {
         .collect())
 }
 
-/// How [`prepare`] writes its zeros.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How [`prepare`] writes a segment's zeros.
+#[derive(Debug, Clone)]
 pub enum Pace {
-    /// As fast as the disk takes them: the segment is needed now.
+    /// As fast as the disk takes it: the segment is needed now (the first one, or one
+    /// the writer overtook).
     Now,
-    /// In [`PACED_CHUNK`] pieces, each synced, with [`PACED_PAUSE`] between them: a segment
-    /// made ahead while the writer fills the active one. Written at once, 64 MiB of zeros
-    /// sit in the disk's write cache, and the device flush of every group synced meanwhile
-    /// waits behind them (tens of milliseconds on the answer path); paced, a group's flush
-    /// waits behind one piece at most.
-    Ahead,
+    /// In [`PACED_CHUNK`] pieces, each synced, with [`PACED_PAUSE`] between them: a
+    /// segment made ahead while the writer syncs groups. Written at once, 64 MiB sit in
+    /// the disk's write cache, and the cache flush of every group synced meanwhile waits
+    /// behind them (tens of milliseconds on the answer path); paced, a group's flush waits
+    /// behind one piece at most. Once the flag is set (the writer needs the segment and
+    /// waits for it), the rest is written at full speed.
+    Ahead(Arc<AtomicBool>),
 }
 
-/// One piece of a paced [`prepare`].
+impl Pace {
+    /// Paced, until someone asks for hurry.
+    pub fn ahead() -> (Pace, Arc<AtomicBool>) {
+        let hurry = Arc::new(AtomicBool::new(false));
+        (Pace::Ahead(hurry.clone()), hurry)
+    }
+
+    fn pausing(&self) -> bool {
+        match self {
+            Pace::Now => false,
+            Pace::Ahead(hurry) => !hurry.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// One piece of a paced write.
 pub const PACED_CHUNK: usize = 256 << 10;
-/// The pause after each synced piece of a paced [`prepare`] (a full segment: 256 pieces,
-/// well under a second, while filling half a segment takes seconds at full load).
+/// The pause after each synced piece of a paced write (a full segment: 256 pieces, about
+/// a second, while filling half a segment takes seconds at full load).
 pub const PACED_PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// Writes `piece` at `f`'s position; paced, syncs it and pauses.
+fn write_piece(f: &mut File, piece: &[u8], pace: &Pace) -> io::Result<()> {
+    f.write_all(piece)?;
+    if pace.pausing() {
+        f.sync_data()?;
+        std::thread::sleep(PACED_PAUSE);
+    }
+    Ok(())
+}
 
 /// Writes segment `number`'s file full of zeros (`bytes` long) under its temporary name
 /// and syncs it; [`activate`] gives it its name.
-pub fn prepare(dir: &Path, number: u64, bytes: u64, pace: Pace) -> io::Result<()> {
+pub fn prepare(dir: &Path, number: u64, bytes: u64, pace: &Pace) -> io::Result<()> {
     let mut f = OpenOptions::new()
         .write(true)
         .create(true)
@@ -139,17 +168,13 @@ pub fn prepare(dir: &Path, number: u64, bytes: u64, pace: Pace) -> io::Result<()
         .open(new_path(dir, number))?;
     let chunk = match pace {
         Pace::Now => 1 << 20,
-        Pace::Ahead => PACED_CHUNK,
+        Pace::Ahead(_) => PACED_CHUNK,
     };
     let zeros = vec![0u8; chunk];
     let mut left = bytes.next_multiple_of(1 << 20);
     while left > 0 {
-        f.write_all(&zeros)?;
+        write_piece(&mut f, &zeros, pace)?;
         left -= zeros.len() as u64;
-        if pace == Pace::Ahead {
-            f.sync_data()?;
-            std::thread::sleep(PACED_PAUSE);
-        }
     }
     f.sync_all()
 }
@@ -377,8 +402,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         // Three and a half mebibytes: rounded up to whole mebibytes either way.
         let bytes = (7 << 20) / 2;
-        prepare(dir.path(), 1, bytes, Pace::Now).unwrap();
-        prepare(dir.path(), 2, bytes, Pace::Ahead).unwrap();
+        prepare(dir.path(), 1, bytes, &Pace::Now).unwrap();
+        prepare(dir.path(), 2, bytes, &Pace::ahead().0).unwrap();
+        // Hurried from the start: no pause at all, the same file.
+        let (pace, hurry) = Pace::ahead();
+        hurry.store(true, Ordering::Relaxed);
+        let started = std::time::Instant::now();
+        prepare(dir.path(), 3, 64 << 20, &pace).unwrap();
+        // Paced, 256 pieces would pause for at least 512 ms.
+        assert!(
+            started.elapsed() < PACED_PAUSE * 256,
+            "{:?}",
+            started.elapsed()
+        );
+        let (_, len) = activate(dir.path(), 3).unwrap();
+        assert_eq!(len, 64 << 20);
         for number in [1, 2] {
             let (mut file, len) = activate(dir.path(), number).unwrap();
             assert_eq!(len, 4 << 20, "segment {number}");

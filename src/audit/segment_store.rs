@@ -13,7 +13,7 @@
 
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -43,8 +43,9 @@ struct WriteSide {
     active: Arc<Segment>,
     written: u64,
     capacity: u64,
-    /// The next segment, being prepared (zeros, synced) by a thread.
-    next: Option<JoinHandle<std::io::Result<()>>>,
+    /// The next segment, being prepared (zeros, synced) by a thread, paced until the flag
+    /// asks it to hurry.
+    next: Option<(JoinHandle<std::io::Result<()>>, Arc<AtomicBool>)>,
     /// Index files being written for sealed segments.
     sealing: Vec<JoinHandle<()>>,
 }
@@ -77,7 +78,7 @@ impl SegmentStore {
             }
             _ => {
                 let number = segments.last().map_or(1, |s| s.number + 1);
-                file::prepare(&dir, number, file::size_of(number), file::Pace::Now)
+                file::prepare(&dir, number, file::size_of(number), &file::Pace::Now)
                     .map_err(|e| io("cannot make an audit segment", e))?;
                 let (f, capacity) =
                     file::activate(&dir, number).map_err(|e| io("audit segment", e))?;
@@ -142,7 +143,12 @@ impl SegmentStore {
     fn rotate(&self, side: &mut WriteSide, needed: u64) -> Result<(), AuditError> {
         let number = side.active.number + 1;
         let size = file::size_of(number);
-        match side.next.take() {
+        // The writer waits for the next segment now: what is left of it goes at full speed.
+        let next = side.next.take().map(|(h, hurry)| {
+            hurry.store(true, Ordering::Relaxed);
+            h
+        });
+        match next {
             Some(h) if size >= needed => h
                 .join()
                 .unwrap_or_else(|_| Err(std::io::Error::other("the preparing thread panicked")))
@@ -151,7 +157,7 @@ impl SegmentStore {
                 if let Some(h) = other {
                     let _ = h.join();
                 }
-                file::prepare(&self.dir, number, size.max(needed), file::Pace::Now)
+                file::prepare(&self.dir, number, size.max(needed), &file::Pace::Now)
                     .map_err(|e| io("cannot make an audit segment", e))?;
             }
         }
@@ -194,11 +200,12 @@ impl SegmentStore {
         }
         let number = side.active.number + 1;
         let dir = self.dir.clone();
+        let (pace, hurry) = file::Pace::ahead();
         match std::thread::Builder::new()
             .name("audit-prepare".into())
-            .spawn(move || file::prepare(&dir, number, file::size_of(number), file::Pace::Ahead))
+            .spawn(move || file::prepare(&dir, number, file::size_of(number), &pace))
         {
-            Ok(h) => side.next = Some(h),
+            Ok(h) => side.next = Some((h, hurry)),
             Err(e) => tracing::error!(error = %e, "cannot start the audit preparing thread"),
         }
     }
@@ -570,7 +577,8 @@ impl AuditBackend for SegmentStore {
         for h in side.sealing.drain(..) {
             let _ = h.join();
         }
-        if let Some(h) = side.next.take() {
+        if let Some((h, hurry)) = side.next.take() {
+            hurry.store(true, Ordering::Relaxed);
             let _ = h.join();
         }
         Ok(())
