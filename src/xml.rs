@@ -345,12 +345,24 @@ impl XmlOut {
         self.buf.push('<');
         self.buf.push_str(name);
         for (k, v) in attrs {
-            self.buf.push(' ');
-            self.buf.push_str(k);
-            self.buf.push_str("=\"");
-            escape_into(&mut self.buf, v);
-            self.buf.push('"');
+            self.attr(k, v);
         }
+    }
+
+    /// Escaped character data.
+    pub fn text(&mut self, text: &str) -> &mut Self {
+        escape_into(&mut self.buf, text);
+        self
+    }
+
+    /// ` name="value"` (value escaped), after an unclosed start tag written with `raw`.
+    pub fn attr(&mut self, name: &str, value: &str) -> &mut Self {
+        self.buf.push(' ');
+        self.buf.push_str(name);
+        self.buf.push_str("=\"");
+        escape_into(&mut self.buf, value);
+        self.buf.push('"');
+        self
     }
 
     pub fn as_str(&self) -> &str {

@@ -4,7 +4,9 @@
 //! products, which are made with it.
 
 use super::catalogue::{self, GroupDef, Options};
-use super::template::Node;
+use std::sync::Arc;
+
+use super::template::{Compiled, Node};
 
 /// A search criterion a product echoes in `Hakuperusteet`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -46,10 +48,12 @@ impl Criterion {
 }
 
 /// One group of a product, in the shape the product's options give it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Group {
     pub def: &'static GroupDef,
     pub node: &'static Node,
+    /// The shape with its markup written out, for rendering.
+    pub compiled: Arc<Compiled>,
 }
 
 /// Why a product definition is refused.
@@ -140,9 +144,11 @@ fn resolve(id: &str, options: &Options) -> Result<Group, ProductError> {
             None => return Err(ProductError::UnknownGroup(id.to_string())),
         },
     };
+    let node = def.node_for(options);
     Ok(Group {
         def,
-        node: def.node_for(options),
+        node,
+        compiled: Arc::new(Compiled::new(node)),
     })
 }
 

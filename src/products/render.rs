@@ -10,7 +10,7 @@ use crate::codes::{CriterionCode, ReturnCode};
 use crate::registry::model::Person;
 use crate::xml::XmlOut;
 
-use super::template::{self, Value};
+use super::template::Value;
 use super::{Criterion, Product, Related};
 
 pub const VTJKYSELY_NS: &str = "http://xml.vrk.fi/schema/vtjkysely";
@@ -60,9 +60,41 @@ fn stamps(now: &Zoned) -> (String, String) {
     let (h, mi, s) = (now.hour(), now.minute(), now.second());
     let mut stamp = String::with_capacity(14);
     let mut info = String::with_capacity(16);
-    let _ = write!(stamp, "{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}");
-    let _ = write!(info, "{d:02}.{mo:02}.{y:04} {h:02}:{mi:02}");
+    year(&mut stamp, y);
+    for n in [mo, d, h, mi, s] {
+        two(&mut stamp, n);
+    }
+    two(&mut info, d);
+    info.push('.');
+    two(&mut info, mo);
+    info.push('.');
+    year(&mut info, y);
+    info.push(' ');
+    two(&mut info, h);
+    info.push(':');
+    two(&mut info, mi);
     (stamp, info)
+}
+
+/// Two digits of a calendar field (0 to 99).
+fn two(out: &mut String, n: i8) {
+    let n = n.unsigned_abs();
+    out.push(char::from(b'0' + n / 10 % 10));
+    out.push(char::from(b'0' + n % 10));
+}
+
+/// A year in at least four digits (`{y:04}`).
+fn year(out: &mut String, y: i16) {
+    match u16::try_from(y) {
+        Ok(y) if y <= 9999 => {
+            for d in [y / 1000, y / 100 % 10, y / 10 % 10, y % 10] {
+                out.push(char::from(b'0' + d as u8));
+            }
+        }
+        _ => {
+            let _ = write!(out, "{y:04}");
+        }
+    }
 }
 
 pub fn render(answer: &Answer<'_>) -> Rendered {
@@ -87,7 +119,11 @@ pub fn render_into(
 ) -> Vec<&'static str> {
     let mut out = XmlOut::appending(std::mem::take(buf));
     let (stamp, info) = stamps(answer.now);
-    let schema_location = format!("{VTJKYSELY_NS} {}.xsd", answer.product_name);
+    let mut schema_location = String::with_capacity(VTJKYSELY_NS.len() + 40);
+    schema_location.push_str(VTJKYSELY_NS);
+    schema_location.push(' ');
+    schema_location.push_str(answer.product_name);
+    schema_location.push_str(".xsd");
     out.open(
         "VTJHenkiloVastaussanoma",
         &[
@@ -138,7 +174,7 @@ pub fn render_into(
             if value.has_data() && !groups.contains(&g.def.id) {
                 groups.push(g.def.id);
             }
-            template::render(g.node, &value, &mut out);
+            g.compiled.write(&value, &mut out);
         }
         out.close("Henkilo");
     }
@@ -157,6 +193,8 @@ mod tests {
             "2026-01-02T03:04:05+02:00[Europe/Helsinki]",
             "2026-12-31T23:59:59+02:00[Europe/Helsinki]",
             "0999-07-08T00:00:00+00:00[UTC]",
+            "0009-10-11T12:13:14+00:00[UTC]",
+            "-000044-03-15T12:00:00+00:00[UTC]",
         ] {
             let now: Zoned = text.parse().unwrap();
             let (stamp, info) = stamps(&now);
