@@ -417,7 +417,9 @@ mod tests {
                 })
                 .collect()
         }
-        let pieces = ["a", "ä", "€", "𝄞", "<", ">", "&", "\"", "\r", "'", "\n", "Z"];
+        let pieces = [
+            "a", "ä", "€", "𝄞", "<", ">", "&", "\"", "\r", "'", "\n", "Z",
+        ];
         for len in 0..20 {
             for (i, p) in pieces.iter().enumerate() {
                 for (j, q) in pieces.iter().enumerate() {

@@ -82,6 +82,8 @@ pub struct Product {
     pub options: Options,
     /// `built-in`, or the config file and line that defined it.
     pub origin: String,
+    /// What the groups read beyond the person's own record, worked out once.
+    reads: catalogue::Reads,
 }
 
 impl Product {
@@ -116,6 +118,7 @@ impl Product {
         }
         Ok(Product {
             name,
+            reads: catalogue::Reads::of(groups.iter().map(|g| g.def)),
             groups,
             criteria: criteria.to_vec(),
             options,
@@ -123,12 +126,12 @@ impl Product {
         })
     }
 
-    /// The group ids, in response order.
     /// What the product's groups read beyond the person's own record.
     pub fn reads(&self) -> catalogue::Reads {
-        catalogue::Reads::of(self.groups.iter().map(|g| g.def))
+        self.reads
     }
 
+    /// The group ids, in response order.
     pub fn group_ids(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.groups.iter().map(|g| g.def.id)
     }
