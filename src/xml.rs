@@ -280,6 +280,26 @@ pub fn escape_into(out: &mut String, text: &str) {
     out.push_str(&text[start..]);
 }
 
+/// Appends `n` in decimal, zero-padded to at least `width` digits, without the formatting
+/// machinery (dates, stamps and apartment numbers are written several times an answer).
+pub fn push_decimal(out: &mut String, n: u32, width: usize) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for _ in digits.len() - at..width {
+        out.push('0');
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+}
+
 /// A minimal streaming writer for response documents. Elements are written in order; the
 /// caller is responsible for nesting (each `open` has its `close`).
 #[derive(Debug, Default)]
@@ -377,6 +397,17 @@ impl XmlOut {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_are_written_as_format_pads_them() {
+        for n in [0, 1, 9, 10, 23, 99, 100, 999, 1000, 2026, 65535, u32::MAX] {
+            for width in 0..6 {
+                let mut out = String::from("x");
+                push_decimal(&mut out, n, width);
+                assert_eq!(out, format!("x{n:0width$}"));
+            }
+        }
+    }
 
     #[test]
     fn resolves_namespaces_prefixes_and_defaults_alike() {

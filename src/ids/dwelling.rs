@@ -6,7 +6,7 @@
 //! (e.g. `"90000009871B023 "`). The abroad form (`200` + country code + zeros) is not
 //! a dwelling id in this sense and is rejected.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 use super::{IdError, IdKind, Prt};
@@ -167,18 +167,22 @@ impl FromStr for DwellingId {
 impl fmt::Display for DwellingId {
     /// Always 16 characters, absent parts space-filled.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}{}{}",
-            self.prt,
-            self.address_no,
-            self.stair.unwrap_or(' ')
-        )?;
+        // Character by character, not through format strings: every answer with a
+        // permanent dwelling writes one. The parts were checked when the id was made
+        // (address number 0–9, apartment at most 999).
+        let digit = |n: u16| char::from(b'0' + (n % 10) as u8);
+        f.write_str(self.prt.as_str())?;
+        f.write_char(digit(self.address_no.into()))?;
+        f.write_char(self.stair.unwrap_or(' '))?;
         match self.apartment {
-            Some(n) => write!(f, "{n:03}")?,
+            Some(n) => {
+                f.write_char(digit(n / 100))?;
+                f.write_char(digit(n / 10))?;
+                f.write_char(digit(n))?;
+            }
             None => f.write_str("   ")?,
         }
-        write!(f, "{}", self.division.unwrap_or(' '))
+        f.write_char(self.division.unwrap_or(' '))
     }
 }
 

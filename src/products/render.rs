@@ -8,7 +8,7 @@ use jiff::Zoned;
 
 use crate::codes::{CriterionCode, ReturnCode};
 use crate::registry::model::Person;
-use crate::xml::XmlOut;
+use crate::xml::{XmlOut, push_decimal};
 
 use super::template::Value;
 use super::{Criterion, Product, Related};
@@ -78,20 +78,14 @@ fn stamps(now: &Zoned) -> (String, String) {
 
 /// Two digits of a calendar field (0 to 99).
 fn two(out: &mut String, n: i8) {
-    let n = n.unsigned_abs();
-    out.push(char::from(b'0' + n / 10 % 10));
-    out.push(char::from(b'0' + n % 10));
+    push_decimal(out, n.unsigned_abs().into(), 2);
 }
 
 /// A year in at least four digits (`{y:04}`).
 fn year(out: &mut String, y: i16) {
-    match u16::try_from(y) {
-        Ok(y) if y <= 9999 => {
-            for d in [y / 1000, y / 100 % 10, y / 10 % 10, y % 10] {
-                out.push(char::from(b'0' + d as u8));
-            }
-        }
-        _ => {
+    match u32::try_from(y) {
+        Ok(y) => push_decimal(out, y, 4),
+        Err(_) => {
             let _ = write!(out, "{y:04}");
         }
     }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use jiff::civil::Date;
 
-use crate::xml::XmlOut;
+use crate::xml::{XmlOut, push_decimal};
 
 /// A node of a group template.
 #[derive(Debug, Clone, Copy)]
@@ -143,15 +143,17 @@ impl<'a> From<Vec<Record<'a>>> for Value<'a> {
 
 /// A date in the catalogue's `PaivamaaraTyyppi` form, `yyyyMMdd`.
 pub fn date(d: Option<Date>) -> Value<'static> {
-    match d {
-        Some(d) => Value::Text(Cow::Owned(format!(
-            "{:04}{:02}{:02}",
-            d.year(),
-            d.month(),
-            d.day()
-        ))),
-        None => Value::Empty,
+    let Some(d) = d else {
+        return Value::Empty;
+    };
+    let mut text = String::with_capacity(8);
+    match u32::try_from(d.year()) {
+        Ok(y) => push_decimal(&mut text, y, 4),
+        Err(_) => text.push_str(&format!("{:04}", d.year())),
     }
+    push_decimal(&mut text, d.month().unsigned_abs().into(), 2);
+    push_decimal(&mut text, d.day().unsigned_abs().into(), 2);
+    Value::Text(Cow::Owned(text))
 }
 
 /// Writes `node` with `value`. Missing values render as empty elements; a group without
@@ -339,6 +341,18 @@ mod tests {
             rendered(&Value::Empty),
             r#"<G><A/><N><B/></N><C k=""/></G>"#
         );
+    }
+
+    #[test]
+    fn dates_are_written_as_yyyymmdd() {
+        for text in ["2026-01-02", "0999-12-31", "0001-07-08", "9999-12-31"] {
+            let d: Date = text.parse().unwrap();
+            let Value::Text(t) = date(Some(d)) else {
+                panic!("a date is text")
+            };
+            assert_eq!(t, d.strftime("%Y%m%d").to_string());
+        }
+        assert!(matches!(date(None), Value::Empty));
     }
 
     /// The compiled node writes byte for byte what the tree walk writes, for empty,

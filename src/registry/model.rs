@@ -222,7 +222,8 @@ impl DomesticAddress {
     }
 
     fn line(&self, street: &str) -> String {
-        let mut s = street.to_string();
+        let mut s = String::with_capacity(street.len() + 16);
+        s.push_str(street);
         for part in [self.number.as_deref(), self.stair.as_deref()]
             .into_iter()
             .flatten()
@@ -232,7 +233,7 @@ impl DomesticAddress {
         }
         if let Some(apt) = self.apartment {
             s.push(' ');
-            s.push_str(&apt.to_string());
+            crate::xml::push_decimal(&mut s, apt.into(), 0);
         }
         if let Some(d) = &self.division {
             s.push_str(d);

@@ -4,6 +4,7 @@
 
 use crate::registry::codes;
 use crate::registry::model::{DomesticAddress, ForeignAddress, Person};
+use crate::xml::push_decimal;
 
 use super::super::template::{Node, Record, date, group, leaf, many};
 use super::{Alt, GroupDef};
@@ -128,6 +129,13 @@ fn flag(b: bool) -> &'static str {
     if b { "1" } else { "" }
 }
 
+/// An apartment number as `Huoneistonumero` has it: three digits (`023`).
+fn apartment(n: u16) -> String {
+    let mut text = String::with_capacity(3);
+    push_decimal(&mut text, n.into(), 3);
+    text
+}
+
 /// A domestic address with both the combined strings and the structured parts.
 pub(super) fn domestic(a: &DomesticAddress, best: bool) -> Record<'_> {
     Record::new()
@@ -138,7 +146,7 @@ pub(super) fn domestic(a: &DomesticAddress, best: bool) -> Record<'_> {
         .with("KatuR", a.street_sv.as_ref())
         .with("Katunumero", a.number.as_ref())
         .with("Porraskirjain", a.stair.as_ref())
-        .with("Huoneistonumero", a.apartment.map(|n| format!("{n:03}")))
+        .with("Huoneistonumero", a.apartment.map(apartment))
         .with("Jakokirjain", a.division.as_ref())
         .with("Postinumero", &a.postal_code)
         .with("PostitoimipaikkaS", &a.post_office_fi)
