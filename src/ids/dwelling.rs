@@ -120,16 +120,24 @@ impl FromStr for DwellingId {
     /// whitespace, 11–15 characters are also accepted and read as if right-padded
     /// with spaces (`"90000009871B023"` = `"90000009871B023 "`). No other leniency.
     fn from_str(s: &str) -> Result<DwellingId, IdError> {
-        let mut chars: Vec<char> = s.chars().collect();
-        if !(11..=16).contains(&chars.len()) {
+        let length = s.chars().count();
+        if !(11..=16).contains(&length) {
             return Err(IdError::WrongLength {
                 kind: KIND,
                 expected: "16 (or 11–15 with trailing spaces trimmed)",
-                got: chars.len(),
+                got: length,
             });
         }
-        chars.resize(16, ' ');
-        let prt: Prt = chars[..10].iter().collect::<String>().parse()?;
+        // Read into a fixed array, right-padded with spaces (every stored person's dwelling
+        // is parsed when the person is read).
+        let mut chars = [' '; 16];
+        for (slot, c) in chars.iter_mut().zip(s.chars()) {
+            *slot = c;
+        }
+        let prt: Prt = match s.get(..10) {
+            Some(head) if head.is_ascii() => head.parse()?,
+            _ => chars[..10].iter().collect::<String>().parse()?,
+        };
         let address_no = chars[10]
             .to_digit(10)
             .ok_or_else(|| bad(11, chars[10], "an address number digit 0-9"))?

@@ -56,10 +56,23 @@ impl FromStr for Prt {
 
     /// Strict parse: exactly 10 characters, uppercase check character, no whitespace.
     fn from_str(s: &str) -> Result<Prt, IdError> {
-        let chars: Vec<char> = s.chars().collect();
-        expect_len(KIND, &chars, 10, "10")?;
-        let n = digits(KIND, &chars, 0..9)?;
-        verify_check(KIND, &chars, 9, n)?;
+        // Ten ASCII bytes (every valid code) are read in place; anything else is collected
+        // for the checks to name the offending character.
+        let ascii: [char; 10];
+        let collected: Vec<char>;
+        let chars: &[char] = match <&[u8; 10]>::try_from(s.as_bytes()) {
+            Ok(b) if b.is_ascii() => {
+                ascii = b.map(char::from);
+                &ascii
+            }
+            _ => {
+                collected = s.chars().collect();
+                &collected
+            }
+        };
+        expect_len(KIND, chars, 10, "10")?;
+        let n = digits(KIND, chars, 0..9)?;
+        verify_check(KIND, chars, 9, n)?;
         let mut bytes = [0u8; 10];
         bytes.copy_from_slice(s.as_bytes());
         Ok(Prt(bytes))
