@@ -71,16 +71,30 @@ pub enum Value<'a> {
     Attributed(Cow<'a, str>, Vec<(&'static str, Cow<'a, str>)>),
     /// Instances of a group; an empty list renders one empty instance.
     Records(Vec<Record<'a>>),
+    /// One instance of a group (most groups have one: no list to allocate).
+    One(Record<'a>),
 }
 
-impl Value<'_> {
+impl<'a> Value<'a> {
     /// True when any text or attribute value below is non-empty.
     pub fn has_data(&self) -> bool {
         match self {
             Value::Empty => false,
             Value::Text(t) => !t.is_empty(),
             Value::Attributed(t, a) => !t.is_empty() || a.iter().any(|(_, v)| !v.is_empty()),
-            Value::Records(r) => r.iter().any(|rec| rec.0.iter().any(|(_, v)| v.has_data())),
+            Value::Records(_) | Value::One(_) => self
+                .records()
+                .iter()
+                .any(|rec| rec.0.iter().any(|(_, v)| v.has_data())),
+        }
+    }
+
+    /// The group instances this value holds (none for text).
+    fn records(&self) -> &[Record<'a>] {
+        match self {
+            Value::Records(r) => r,
+            Value::One(r) => std::slice::from_ref(r),
+            _ => &[],
         }
     }
 }
@@ -131,7 +145,7 @@ impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
 
 impl<'a> From<Record<'a>> for Value<'a> {
     fn from(r: Record<'a>) -> Self {
-        Value::Records(vec![r])
+        Value::One(r)
     }
 }
 
@@ -164,7 +178,7 @@ pub fn render(node: &Node, value: &Value<'_>, out: &mut XmlOut) {
             let (text, given): (&str, &[(&'static str, Cow<'_, str>)]) = match value {
                 Value::Text(t) => (t, &[]),
                 Value::Attributed(t, a) => (t, a),
-                Value::Empty | Value::Records(_) => ("", &[]),
+                Value::Empty | Value::Records(_) | Value::One(_) => ("", &[]),
             };
             let attr_values: Vec<(&str, &str)> = attrs
                 .iter()
@@ -181,15 +195,10 @@ pub fn render(node: &Node, value: &Value<'_>, out: &mut XmlOut) {
             children,
         } => {
             let empty = [Record::new()];
-            let records: &[Record<'_>] = match value {
-                Value::Records(r) if !r.is_empty() => {
-                    if *repeat {
-                        r
-                    } else {
-                        &r[..1]
-                    }
-                }
-                _ => &empty,
+            let records: &[Record<'_>] = match value.records() {
+                [] => &empty,
+                r if *repeat => r,
+                r => &r[..1],
             };
             for record in records {
                 out.open(name, &[]);
@@ -252,7 +261,7 @@ impl Compiled {
                 let (text, given): (&str, &[(&'static str, Cow<'_, str>)]) = match value {
                     Value::Text(t) => (t, &[]),
                     Value::Attributed(t, a) => (t, a),
-                    Value::Empty | Value::Records(_) => ("", &[]),
+                    Value::Empty | Value::Records(_) | Value::One(_) => ("", &[]),
                 };
                 let attributed = || {
                     let given = |a: &&str| given.iter().any(|(n, v)| n == a && !v.is_empty());
@@ -277,15 +286,13 @@ impl Compiled {
                 out.text(text).raw(&self.close);
             }
             Node::Group { repeat, .. } => {
-                let records: &[Record<'_>] = match value {
-                    Value::Records(r) if !r.is_empty() => match repeat {
-                        true => r,
-                        false => &r[..1],
-                    },
-                    _ => {
+                let records: &[Record<'_>] = match value.records() {
+                    [] => {
                         out.raw(&self.empty);
                         return;
                     }
+                    r if *repeat => r,
+                    r => &r[..1],
                 };
                 for record in records {
                     out.raw(&self.open);
