@@ -3,9 +3,9 @@
 //! catalogue it picks groups from; nothing of the built-in, configured or imported
 //! products, which are made with it.
 
-use super::catalogue::{self, GroupDef, Options};
 use std::sync::Arc;
 
+use super::catalogue::{self, GroupDef, Options};
 use super::template::{Compiled, Node};
 
 /// A search criterion a product echoes in `Hakuperusteet`.
