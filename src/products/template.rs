@@ -171,7 +171,9 @@ pub fn date(d: Option<Date>) -> Value<'static> {
 }
 
 /// Writes `node` with `value`. Missing values render as empty elements; a group without
-/// records renders once with every child empty, as the real service does.
+/// records renders once with every child empty, as the real service does. This walk is the
+/// reference: answers are written by [`Compiled::write`], which takes its empty renderings
+/// from here and is tested to write the same bytes.
 pub fn render(node: &Node, value: &Value<'_>, out: &mut XmlOut) {
     match node {
         Node::Leaf { name, attrs, .. } => {
