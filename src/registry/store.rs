@@ -20,7 +20,8 @@
 //! this file must not decide what is stored, only how.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::Serialize;
@@ -34,6 +35,7 @@ use crate::registry::name_index;
 use crate::registry::sorted_runs::{Pair, Runs};
 
 type Def = TableDefinition<'static, &'static [u8], &'static [u8]>;
+type ReadTable = redb::ReadOnlyTable<&'static [u8], &'static [u8]>;
 
 const PERSONS: Def = TableDefinition::new("persons");
 const PASSIVE: Def = TableDefinition::new("passive_hetu");
@@ -249,10 +251,62 @@ pub fn refuse_sled_population(db: &sled::Db) -> Result<(), RegistryError> {
 /// Handle to the open registry. Cheap to clone.
 #[derive(Clone)]
 pub struct Registry {
+    /// Tables opened for reading, shared by the reads between two writes (first, so that
+    /// they are dropped before the database).
+    opened: Arc<Opened>,
     db: Arc<redb::Database>,
     /// The data directory (none in memory), where an unfinished generation leaves
     /// [`UNFINISHED_FILE`].
     dir: Option<PathBuf>,
+}
+
+/// Tables opened for reading, kept until the next write: opening a read transaction and
+/// a table costs several times a point read (BENCHMARKS.md, "Serving cost"), and between
+/// two writes every read sees the same data. A table open for reading holds its snapshot
+/// (redb cannot reuse the pages a later write frees while it lives), so a write drops
+/// them all.
+#[derive(Default)]
+struct Opened {
+    /// Write transactions committed so far.
+    writes: AtomicU64,
+    /// The tables opened since write number `.0`.
+    tables: RwLock<(u64, Vec<(String, Arc<ReadTable>)>)>,
+}
+
+impl Opened {
+    fn get(&self, name: &str, writes: u64) -> Option<Arc<ReadTable>> {
+        let tables = self.tables.read().unwrap_or_else(|e| e.into_inner());
+        if tables.0 != writes {
+            return None;
+        }
+        tables
+            .1
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.clone())
+    }
+
+    /// Keeps `table`, opened after `writes` writes, unless a write has been committed
+    /// since (its snapshot would then be older than the store).
+    fn keep(&self, name: &str, writes: u64, table: &Arc<ReadTable>) {
+        let mut tables = self.tables.write().unwrap_or_else(|e| e.into_inner());
+        if self.writes.load(Ordering::Acquire) != writes {
+            return;
+        }
+        if tables.0 != writes {
+            *tables = (writes, Vec::new());
+        }
+        if !tables.1.iter().any(|(n, _)| n == name) {
+            tables.1.push((name.to_string(), table.clone()));
+        }
+    }
+
+    /// After a commit: later reads open the tables again, on the new data.
+    fn written(&self) {
+        let mut tables = self.tables.write().unwrap_or_else(|e| e.into_inner());
+        let writes = self.writes.fetch_add(1, Ordering::AcqRel) + 1;
+        *tables = (writes, Vec::new());
+    }
 }
 
 /// The registry's tables in one write transaction ([`Registry::write`]): every `put*`
@@ -338,6 +392,7 @@ impl Registry {
     fn open(db: redb::Database, dir: Option<&Path>) -> Result<Self, RegistryError> {
         let name = dir.map_or("memory".into(), |d| d.display().to_string());
         let registry = Registry {
+            opened: Arc::default(),
             db: Arc::new(db),
             dir: dir.map(Path::to_path_buf),
         };
@@ -396,7 +451,9 @@ impl Registry {
             let mut t = Tables::open(&txn)?;
             f(&mut t)?
         };
-        txn.commit().map_err(RegistryError::from)?;
+        let committed = txn.commit().map_err(RegistryError::from);
+        self.opened.written();
+        committed?;
         Ok(r)
     }
 
@@ -434,8 +491,14 @@ impl Registry {
         def: Def,
         f: impl FnOnce(&redb::ReadOnlyTable<&'static [u8], &'static [u8]>) -> Result<R, RegistryError>,
     ) -> Result<R, RegistryError> {
-        let txn = self.db.begin_read()?;
-        f(&txn.open_table(def)?)
+        let name = redb::TableHandle::name(&def);
+        let writes = self.opened.writes.load(Ordering::Acquire);
+        if let Some(table) = self.opened.get(name, writes) {
+            return f(&table);
+        }
+        let table = Arc::new(self.db.begin_read()?.open_table(def)?);
+        self.opened.keep(name, writes, &table);
+        f(&table)
     }
 
     fn point<T: DeserializeOwned>(&self, def: Def, key: &[u8]) -> Result<Option<T>, RegistryError> {
@@ -1370,6 +1433,32 @@ mod tests {
             .map(|p| p.unwrap().hetu.to_string())
             .collect();
         assert_eq!(rest, all[2..]);
+    }
+
+    /// Reads share tables opened after the last write; a write is seen by every read that
+    /// starts after it returns, from this handle and its clones alike.
+    #[test]
+    fn a_read_after_a_write_sees_it() {
+        let reg = Registry::temporary().unwrap();
+        Fixtures::builtin().unwrap().import(&reg).unwrap();
+        let clone = reg.clone();
+        let hetu: Hetu = "020501A999T".parse().unwrap();
+        let mut p = reg.get(&hetu).unwrap().unwrap();
+        assert_eq!(clone.get(&hetu).unwrap().as_ref(), Some(&p));
+        for name in ["Uusinimi", "Toinennimi"] {
+            p.last_name = name.into();
+            clone.put(&p).unwrap();
+            assert_eq!(reg.get(&hetu).unwrap().unwrap().last_name, name);
+            assert_eq!(clone.get(&hetu).unwrap().unwrap().last_name, name);
+        }
+        let other: Hetu = "010101A123N".parse().unwrap();
+        assert!(reg.get(&other).unwrap().is_none());
+        let mut q = p.clone();
+        q.hetu = other.clone();
+        q.passive_hetus.clear();
+        q.satu = None;
+        reg.put(&q).unwrap();
+        assert_eq!(clone.get(&other).unwrap().unwrap().hetu, other);
     }
 
     /// Refiling and replacing keep the identification index in step with the persons table.
