@@ -270,8 +270,11 @@ struct Opened {
     /// Write transactions committed so far.
     writes: AtomicU64,
     /// The tables opened since write number `.0`.
-    tables: RwLock<(u64, Vec<(String, Arc<ReadTable>)>)>,
+    tables: RwLock<(u64, OpenTables)>,
 }
+
+/// Tables open for reading, by name.
+type OpenTables = Vec<(String, Arc<ReadTable>)>;
 
 impl Opened {
     fn get(&self, name: &str, writes: u64) -> Option<Arc<ReadTable>> {
