@@ -15,7 +15,12 @@ use super::{Criterion, Product, Related};
 
 pub const VTJKYSELY_NS: &str = "http://xml.vrk.fi/schema/vtjkysely";
 pub const HENKILOTIEDOT_NS: &str = "http://xml.vrk.fi/schema/vtj/henkilotiedot/1";
+#[cfg(test)]
 const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+/// The root's start tag up to its first attribute that varies: its three namespaces.
+const ROOT_HEAD: &str = "<VTJHenkiloVastaussanoma xmlns=\"http://xml.vrk.fi/schema/vtjkysely\" \
+     xmlns:vtj=\"http://xml.vrk.fi/schema/vtj/henkilotiedot/1\" \
+     xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
 
 /// One echoed search criterion: which, the value sent, and its outcome.
 #[derive(Debug, Clone)]
@@ -113,46 +118,50 @@ pub fn render_into(
 ) -> Vec<&'static str> {
     let mut out = XmlOut::appending(std::mem::take(buf));
     let (stamp, info) = stamps(answer.now);
-    let mut schema_location = String::with_capacity(VTJKYSELY_NS.len() + 40);
-    schema_location.push_str(VTJKYSELY_NS);
-    schema_location.push(' ');
-    schema_location.push_str(answer.product_name);
-    schema_location.push_str(".xsd");
-    out.open(
-        "VTJHenkiloVastaussanoma",
-        &[
-            ("xmlns", VTJKYSELY_NS),
-            ("xmlns:vtj", HENKILOTIEDOT_NS),
-            ("xmlns:xsi", XSI_NS),
-            ("sanomatunnus", answer.product_name),
-            ("tietojenPoimintaaika", &stamp),
-            ("versio", "1.0"),
-            ("xsi:schemaLocation", &schema_location),
-        ],
-    );
-    out.open("Asiakasinfo", &[])
-        .leaf("InfoS", &[], &info)
-        .leaf("InfoR", &[], &info)
-        .leaf("InfoE", &[], &info)
-        .close("Asiakasinfo");
+    // The fixed parts are written as they are: the namespaces, the digits of the stamps
+    // and the criteria's texts need no escaping (a test holds the texts to that).
+    out.raw(ROOT_HEAD).attr("sanomatunnus", answer.product_name);
+    out.raw(" tietojenPoimintaaika=\"")
+        .raw(&stamp)
+        .raw("\" versio=\"1.0\" xsi:schemaLocation=\"")
+        .raw(VTJKYSELY_NS)
+        .raw(" ")
+        .text(answer.product_name)
+        .raw(".xsd\">");
+    out.raw("<Asiakasinfo><InfoS>")
+        .raw(&info)
+        .raw("</InfoS><InfoR>")
+        .raw(&info)
+        .raw("</InfoR><InfoE>")
+        .raw(&info)
+        .raw("</InfoE></Asiakasinfo>");
     out.leaf(
         "Paluukoodi",
         &[("koodi", answer.code.code())],
         answer.code_text.unwrap_or(answer.code.text()),
     );
-    out.open("Hakuperusteet", &[]);
+    out.raw("<Hakuperusteet>");
     for c in answer.criteria {
         let (s, r, e) = c.code.texts();
-        out.leaf(
-            c.criterion.element(),
-            &[
-                ("hakuperustePaluukoodi", c.code.code()),
-                ("hakuperusteTekstiE", e),
-                ("hakuperusteTekstiR", r),
-                ("hakuperusteTekstiS", s),
-            ],
-            &c.value,
-        );
+        let element = c.criterion.element();
+        out.raw("<").raw(element);
+        for (name, value) in [
+            (" hakuperustePaluukoodi=\"", c.code.code()),
+            ("\" hakuperusteTekstiE=\"", e),
+            ("\" hakuperusteTekstiR=\"", r),
+            ("\" hakuperusteTekstiS=\"", s),
+        ] {
+            out.raw(name).raw(value);
+        }
+        if c.value.is_empty() {
+            out.raw("\"/>");
+        } else {
+            out.raw("\">")
+                .text(&c.value)
+                .raw("</")
+                .raw(element)
+                .raw(">");
+        }
     }
     out.close("Hakuperusteet");
     let mut groups = Vec::new();
@@ -180,6 +189,35 @@ pub fn render_into(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fixed markup written as it is equals what the writer makes of it.
+    #[test]
+    fn fixed_markup_is_what_the_writer_would_write() {
+        let mut out = XmlOut::new();
+        out.open(
+            "VTJHenkiloVastaussanoma",
+            &[
+                ("xmlns", VTJKYSELY_NS),
+                ("xmlns:vtj", HENKILOTIEDOT_NS),
+                ("xmlns:xsi", XSI_NS),
+            ],
+        );
+        assert_eq!(out.as_str(), format!("{ROOT_HEAD}>"));
+        for code in [
+            CriterionCode::NotFound,
+            CriterionCode::Found,
+            CriterionCode::Passive,
+            CriterionCode::TooMany,
+            CriterionCode::NotUsed,
+        ] {
+            let (s, r, e) = code.texts();
+            for text in [code.code(), s, r, e] {
+                let mut escaped = String::new();
+                crate::xml::escape_into(&mut escaped, text);
+                assert_eq!(escaped, text);
+            }
+        }
+    }
 
     #[test]
     fn stamps_match_the_published_formats() {
