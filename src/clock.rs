@@ -12,7 +12,7 @@ pub fn helsinki_now() -> Zoned {
 
 /// Finland's time zone, looked up in the time zone database once (a clone is a reference
 /// count; the lookup itself is a search of the database on every call).
-fn helsinki() -> &'static TimeZone {
+pub fn helsinki() -> &'static TimeZone {
     static TZ: std::sync::OnceLock<TimeZone> = std::sync::OnceLock::new();
     TZ.get_or_init(|| TimeZone::get("Europe/Helsinki").unwrap_or(TimeZone::UTC))
 }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use jiff::{Span, Timestamp, ToSpan, tz::TimeZone};
+use jiff::{Span, Timestamp, ToSpan};
 
 const TREE: &str = "access.last_use";
 
@@ -32,9 +32,8 @@ pub fn status(
     now: Timestamp,
 ) -> IdleStatus {
     let since = reactivated.map_or(last_use, |r| r.max(last_use));
-    let tz = TimeZone::get("Europe/Helsinki").unwrap_or(TimeZone::UTC);
     let ends = since
-        .to_zoned(tz)
+        .to_zoned(crate::clock::helsinki().clone())
         .checked_add(idle_after)
         .map(|z| z.timestamp())
         .unwrap_or(Timestamp::MAX);
