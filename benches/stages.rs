@@ -26,6 +26,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use vtj_emulator::config::Settings;
 use vtj_emulator::soap::envelope;
 
+/// The server's allocator (src/main.rs), so that the stages cost what they cost there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn query(hetu: &str) -> String {
     vtj_emulator::loadtest::person_query("PERUSSANOMA 3", "demo", "demo", "bench", hetu)
 }
