@@ -41,6 +41,8 @@ pub struct SegmentStore {
 
 struct WriteSide {
     active: Arc<Segment>,
+    /// Writes the active segment's groups (directly, where the file system allows it).
+    writer: file::GroupWriter,
     written: u64,
     capacity: u64,
     /// The next segment, being prepared (zeros, synced) by a thread, paced until the flag
@@ -96,6 +98,8 @@ impl SegmentStore {
                 (s, 0, capacity)
             }
         };
+        let writer = file::GroupWriter::open(&dir, active.number, &active.file, written)
+            .map_err(|e| io("cannot open the audit segment for writing", e))?;
         let store = SegmentStore {
             dir,
             db: db.clone(),
@@ -104,6 +108,7 @@ impl SegmentStore {
             segments: RwLock::new(segments),
             side: Mutex::new(WriteSide {
                 active,
+                writer,
                 written,
                 capacity,
                 next: None,
@@ -170,6 +175,8 @@ impl SegmentStore {
             Index::Mem(MemIndex::default()),
             hint,
         ));
+        side.writer = file::GroupWriter::open(&self.dir, number, &next.file, 0)
+            .map_err(|e| io("cannot open the audit segment for writing", e))?;
         let sealed = std::mem::replace(&mut side.active, next.clone());
         self.segments
             .write()
@@ -408,10 +415,8 @@ impl SegmentStore {
             (bytes, at, cp) = frames(side.active.number);
         }
         let base = side.written;
-        side.active
-            .file
-            .write_all_at(&bytes, base)
-            .and_then(|_| side.active.file.sync_data())
+        side.writer
+            .write(&side.active.file, base, &bytes)
             .map_err(|e| io("audit segment", e))?;
         side.written += bytes.len() as u64;
         {
