@@ -3,7 +3,7 @@
 //! service users and quota refusals, and their Prometheus text form. Counting and
 //! rendering only; serving them is [`crate::monitor`]'s job.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -65,6 +65,45 @@ impl Histogram {
 /// (operation, product, organisation, return code)
 type QueryKey = (String, String, String, String);
 
+/// The query counters, found on every query by the four labels' bytes (each after its
+/// length) without building the key's strings; read, rarely, in the labels' order.
+#[derive(Debug, Default)]
+struct QueryCounts {
+    slots: HashMap<Box<[u8]>, usize>,
+    keys: Vec<QueryKey>,
+    counts: Vec<u64>,
+}
+
+impl QueryCounts {
+    fn add(&mut self, labels: [&str; 4]) {
+        thread_local! {
+            static ENCODED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        ENCODED.with_borrow_mut(|encoded| {
+            encoded.clear();
+            for l in labels {
+                encoded.extend_from_slice(&(l.len() as u64).to_le_bytes());
+                encoded.extend_from_slice(l.as_bytes());
+            }
+            match self.slots.get(encoded.as_slice()) {
+                Some(&i) => self.counts[i] += 1,
+                None => {
+                    self.slots
+                        .insert(encoded.as_slice().into(), self.keys.len());
+                    let [op, product, org, code] = labels.map(str::to_string);
+                    self.keys.push((op, product, org, code));
+                    self.counts.push(1);
+                }
+            }
+        });
+    }
+
+    /// The counters in the labels' order.
+    fn sorted(&self) -> BTreeMap<&QueryKey, u64> {
+        self.keys.iter().zip(self.counts.iter().copied()).collect()
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Metrics {
     handshake_failures: Mutex<BTreeMap<&'static str, u64>>,
@@ -72,7 +111,7 @@ pub struct Metrics {
     quota_refusals: AtomicU64,
     faults: Mutex<BTreeMap<&'static str, u64>>,
     reloads: Mutex<BTreeMap<&'static str, u64>>,
-    queries: Mutex<BTreeMap<QueryKey, u64>>,
+    queries: Mutex<QueryCounts>,
     latency: Mutex<BTreeMap<String, Histogram>>,
     /// The same latencies by organisation (the console's live view reads them).
     org_latency: Mutex<BTreeMap<String, Histogram>>,
@@ -159,18 +198,10 @@ impl Metrics {
         code: &str,
         seconds: f64,
     ) {
-        let key = (
-            operation.to_string(),
-            product.to_string(),
-            organisation.to_string(),
-            code.to_string(),
-        );
-        *self
-            .queries
+        self.queries
             .lock()
             .expect("not poisoned")
-            .entry(key)
-            .or_default() += 1;
+            .add([operation, product, organisation, code]);
         observe(&self.latency, operation, seconds);
         observe(&self.org_latency, organisation, seconds);
     }
@@ -178,7 +209,7 @@ impl Metrics {
     /// The query counters now, by organisation and return code.
     pub fn snapshot(&self) -> Snapshot {
         let mut s = Snapshot::default();
-        for ((_, _, org, code), n) in self.queries.lock().expect("not poisoned").iter() {
+        for ((_, _, org, code), n) in self.queries.lock().expect("not poisoned").sorted() {
             *s.queries.entry((org.clone(), code.clone())).or_default() += n;
         }
         for (org, h) in self.org_latency.lock().expect("not poisoned").iter() {
@@ -192,7 +223,8 @@ impl Metrics {
         self.queries
             .lock()
             .expect("not poisoned")
-            .iter()
+            .sorted()
+            .into_iter()
             .filter(|((_, _, _, c), _)| c == code)
             .map(|(_, n)| n)
             .sum()
@@ -207,7 +239,7 @@ impl Metrics {
             "# HELP vtj_queries_total Queries answered, by operation, product, organisation and return code."
         );
         let _ = writeln!(out, "# TYPE vtj_queries_total counter");
-        for ((op, product, org, code), n) in self.queries.lock().expect("not poisoned").iter() {
+        for ((op, product, org, code), n) in self.queries.lock().expect("not poisoned").sorted() {
             let _ = writeln!(
                 out,
                 "vtj_queries_total{{operation=\"{}\",product=\"{}\",organisation=\"{}\",code=\"{}\"}} {n}",
@@ -341,5 +373,35 @@ mod tests {
         assert_eq!(snap.queries[&("de\"mo".to_string(), "0000".to_string())], 2);
         assert_eq!(snap.latency["de\"mo"].1, 2);
         assert_eq!(m.queries_with_code("0000"), 2);
+    }
+
+    /// Each set of labels is a counter of its own, however the labels' texts run together,
+    /// and the counters are listed in the labels' order whatever order they came in.
+    #[test]
+    fn query_counters_are_kept_apart_and_listed_in_order() {
+        let m = Metrics::default();
+        for (op, product) in [("b", "x"), ("ab", "c"), ("a", "bc"), ("ab", "c"), ("a", "")] {
+            m.query(op, product, "org", "0000", 0.001);
+        }
+        let text = m.render(&[]);
+        let counters: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("vtj_queries_total{"))
+            .collect();
+        let line = |op: &str, product: &str, n: u64| {
+            format!(
+                r#"vtj_queries_total{{operation="{op}",product="{product}",organisation="org",code="0000"}} {n}"#
+            )
+        };
+        assert_eq!(
+            counters,
+            [
+                line("a", "", 1),
+                line("a", "bc", 1),
+                line("ab", "c", 2),
+                line("b", "x", 1)
+            ]
+        );
+        assert_eq!(m.queries_with_code("0000"), 5);
     }
 }
