@@ -23,7 +23,6 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -276,110 +275,6 @@ impl Frames {
     }
 }
 
-/// Direct I/O's unit: a direct write's offset, length and buffer address are multiples of
-/// it (4 KiB suits devices of 512-byte and of 4 KiB sectors alike).
-const BLOCK: usize = 4096;
-
-/// Writes the active segment's groups, each followed by one sync. Where the file system
-/// allows it the segment is also opened for direct I/O (`O_DIRECT`) and a group is written
-/// as whole blocks from the writer's own buffer: no copy into the page cache and no
-/// write-back of it at the sync, which costs about a third less CPU a group than the page
-/// cache's path on ext4 (BENCHMARKS.md, "Serving cost"). A block the previous group ended
-/// in is written again whole, from the copy kept of its written part ([`GroupWriter::tail`]);
-/// the rest of the last block is zeros, as the prepared segment is. Where direct I/O is
-/// refused (tmpfs), or a direct write is (`EINVAL`), groups go through the page cache, as
-/// they always may: both paths leave the same bytes in the file.
-pub struct GroupWriter {
-    direct: Option<File>,
-    /// The written bytes of the block where the next group starts.
-    tail: Vec<u8>,
-    /// Room for a group's blocks at a block-aligned address.
-    buf: Vec<u8>,
-}
-
-impl GroupWriter {
-    /// For segment `number` of `dir`, `file` opened on it, its frames ending at `written`.
-    pub fn open(dir: &Path, number: u64, file: &File, written: u64) -> io::Result<GroupWriter> {
-        let direct = open_direct(&path(dir, number));
-        let mut tail = Vec::new();
-        if direct.is_some() {
-            let start = written - written % BLOCK as u64;
-            tail.resize((written - start) as usize, 0);
-            file.read_exact_at(&mut tail, start)?;
-        }
-        Ok(GroupWriter {
-            direct,
-            tail,
-            buf: Vec::new(),
-        })
-    }
-
-    /// True while groups are written with direct I/O.
-    pub fn is_direct(&self) -> bool {
-        self.direct.is_some()
-    }
-
-    /// Writes a group's frames at `base` (where the last group ended) through `file` or
-    /// directly, and syncs; durable when it returns.
-    pub fn write(&mut self, file: &File, base: u64, bytes: &[u8]) -> io::Result<()> {
-        if let Some(direct) = self.direct.take() {
-            match self.write_direct(&direct, base, bytes) {
-                Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
-                    tracing::warn!(error = %e, "direct I/O refused: audit groups go through the page cache");
-                }
-                done => {
-                    self.direct = Some(direct);
-                    return done;
-                }
-            }
-        }
-        file.write_all_at(bytes, base)?;
-        file.sync_data()
-    }
-
-    fn write_direct(&mut self, direct: &File, base: u64, bytes: &[u8]) -> io::Result<()> {
-        let block = BLOCK as u64;
-        let start = base - base % block;
-        if start + self.tail.len() as u64 != base {
-            return Err(io::Error::other(
-                "the audit writer's kept block does not end where the group starts",
-            ));
-        }
-        let end = base + bytes.len() as u64;
-        let n = (end.div_ceil(block) * block - start) as usize;
-        self.buf.clear();
-        self.buf.resize(n + BLOCK, 0);
-        let at = (BLOCK - self.buf.as_ptr().addr() % BLOCK) % BLOCK;
-        let blocks = &mut self.buf[at..at + n];
-        let (kept, rest) = blocks.split_at_mut(self.tail.len());
-        kept.copy_from_slice(&self.tail);
-        rest[..bytes.len()].copy_from_slice(bytes);
-        direct.write_all_at(blocks, start)?;
-        direct.sync_data()?;
-        let last = (end - end % block - start) as usize;
-        self.tail.clear();
-        self.tail
-            .extend_from_slice(&blocks[last..(end - start) as usize]);
-        Ok(())
-    }
-}
-
-/// The segment opened for direct I/O, if the file system allows it.
-fn open_direct(path: &Path) -> Option<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    match OpenOptions::new()
-        .write(true)
-        .custom_flags(libc::O_DIRECT)
-        .open(path)
-    {
-        Ok(f) => Some(f),
-        Err(e) => {
-            tracing::debug!(error = %e, path = %path.display(), "no direct I/O for the audit segment");
-            None
-        }
-    }
-}
-
 /// One frame read back: where its payload lies in the segment, and whether it passed its
 /// check (a damaged payload in an acknowledged group is kept, for verify to name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -462,45 +357,6 @@ mod tests {
             f.push(Kind::Record, s, format!("{{\"seq\":{s}}}").as_bytes());
         }
         f.finish()
-    }
-
-    /// Groups of every size written one after another, directly where the file system
-    /// allows it (the test's directory is on the checkout's disk, not in a tmpfs), leave
-    /// exactly the frames in the file, zeros after them; so does a writer opened again in
-    /// the middle of a block, as after a restart.
-    #[test]
-    fn groups_written_directly_are_the_frames_and_nothing_else() {
-        let dir = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
-        prepare(dir.path(), 7, 1 << 20, &Pace::Now).unwrap();
-        let (file, size) = activate(dir.path(), 7).unwrap();
-        let mut writer = GroupWriter::open(dir.path(), 7, &file, 0).unwrap();
-        let direct = writer.is_direct();
-        let mut expected = Vec::new();
-        let mut seq = 1;
-        for (i, n) in [1usize, 3, 40, 1, 2, 90, 5, 1].into_iter().enumerate() {
-            let mut f = Frames::new(7);
-            for _ in 0..n {
-                let payload = "x".repeat((seq as usize * 37) % 700 + 1);
-                f.push(Kind::Record, seq, payload.as_bytes());
-                seq += 1;
-            }
-            let bytes = f.finish();
-            writer.write(&file, expected.len() as u64, &bytes).unwrap();
-            expected.extend_from_slice(&bytes);
-            if i == 4 {
-                assert_ne!(expected.len() % BLOCK, 0, "the reopening is mid-block");
-                writer = GroupWriter::open(dir.path(), 7, &file, expected.len() as u64).unwrap();
-                assert_eq!(writer.is_direct(), direct);
-            }
-        }
-        let on_disk = std::fs::read(path(dir.path(), 7)).unwrap();
-        assert_eq!(on_disk.len() as u64, size);
-        assert_eq!(&on_disk[..expected.len()], &expected[..]);
-        assert!(on_disk[expected.len()..].iter().all(|&b| b == 0));
-        let read = read(7, &on_disk);
-        assert_eq!(read.end, expected.len() as u64);
-        assert_eq!(read.frames.len() as u64, seq - 1);
-        assert!(read.frames.iter().all(|f| f.intact));
     }
 
     #[test]

@@ -41,8 +41,6 @@ pub struct SegmentStore {
 
 struct WriteSide {
     active: Arc<Segment>,
-    /// Writes the active segment's groups (directly, where the file system allows it).
-    writer: file::GroupWriter,
     written: u64,
     capacity: u64,
     /// The next segment, being prepared (zeros, synced) by a thread, paced until the flag
@@ -98,8 +96,6 @@ impl SegmentStore {
                 (s, 0, capacity)
             }
         };
-        let writer = file::GroupWriter::open(&dir, active.number, &active.file, written)
-            .map_err(|e| io("cannot open the audit segment for writing", e))?;
         let store = SegmentStore {
             dir,
             db: db.clone(),
@@ -108,7 +104,6 @@ impl SegmentStore {
             segments: RwLock::new(segments),
             side: Mutex::new(WriteSide {
                 active,
-                writer,
                 written,
                 capacity,
                 next: None,
@@ -175,8 +170,6 @@ impl SegmentStore {
             Index::Mem(MemIndex::default()),
             hint,
         ));
-        side.writer = file::GroupWriter::open(&self.dir, number, &next.file, 0)
-            .map_err(|e| io("cannot open the audit segment for writing", e))?;
         let sealed = std::mem::replace(&mut side.active, next.clone());
         self.segments
             .write()
@@ -415,8 +408,10 @@ impl SegmentStore {
             (bytes, at, cp) = frames(side.active.number);
         }
         let base = side.written;
-        side.writer
-            .write(&side.active.file, base, &bytes)
+        side.active
+            .file
+            .write_all_at(&bytes, base)
+            .and_then(|_| side.active.file.sync_data())
             .map_err(|e| io("audit segment", e))?;
         side.written += bytes.len() as u64;
         {
