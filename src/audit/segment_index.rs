@@ -27,7 +27,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::index::{micros_of, subjects};
+use super::index::{CRITERIA_DOCUMENT, micros_of, subjects};
 use super::record::AuditRecord;
 
 /// What a key names (its first byte).
@@ -51,8 +51,19 @@ pub fn key(tag: Tag, value: &str) -> Vec<u8> {
 
 /// The keys a record is found by, each once.
 pub fn keys_of(r: &AuditRecord, mut each: impl FnMut(Tag, &str)) {
-    for s in subjects(r) {
-        each(Tag::Subject, s);
+    if r.disclosed.is_empty() {
+        // The one subject there can be ([`subjects`] without its list, which most records
+        // would allocate for it alone).
+        if let Some((kind, value)) = &r.search_key
+            && kind != CRITERIA_DOCUMENT
+            && !value.is_empty()
+        {
+            each(Tag::Subject, value);
+        }
+    } else {
+        for s in subjects(r) {
+            each(Tag::Subject, s);
+        }
     }
     let fields = [
         (Tag::EndUser, r.loppukayttaja.as_deref()),
@@ -176,6 +187,8 @@ pub struct MemIndex {
     pub checkpoints: Vec<(u64, u32, u32)>,
     pub min_time: i64,
     pub max_time: i64,
+    /// Where each key is put together for its lookup (one buffer for every record).
+    scratch: Vec<u8>,
 }
 
 impl MemIndex {
@@ -199,8 +212,8 @@ impl MemIndex {
         self.slots.resize(rel as usize, (NO_RECORD, 0));
         self.slots.push((offset, len));
         let Some(r) = record else { return };
-        // One buffer for every key of the record: a key is allocated only when new.
-        let mut k = Vec::with_capacity(64);
+        // One buffer for every key: a key is allocated only when new.
+        let mut k = std::mem::take(&mut self.scratch);
         keys_of(r, |tag, v| {
             k.clear();
             k.push(tag as u8);
@@ -212,11 +225,17 @@ impl MemIndex {
                 }
             }
         });
+        self.scratch = k;
         let t = micros_of(&r.time);
         self.min_time = self.min_time.min(t);
         self.max_time = self.max_time.max(t);
-        let at = self.times.partition_point(|e| *e <= (t, rel));
-        self.times.insert(at, (t, rel));
+        // Most records come in time order: they go at the end.
+        if self.times.last().is_none_or(|&last| last <= (t, rel)) {
+            self.times.push((t, rel));
+        } else {
+            let at = self.times.partition_point(|e| *e <= (t, rel));
+            self.times.insert(at, (t, rel));
+        }
     }
 
     pub fn last(&self) -> Option<u64> {
@@ -592,6 +611,36 @@ mod tests {
             "duration_us": 1
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn the_subject_keys_are_the_subjects() {
+        for (kind, value, disclosed) in [
+            ("Henkilotunnus", "020501A999T", vec![]),
+            ("Henkilotunnus", "", vec![]),
+            ("HakuXml", "<Haku/>", vec![]),
+            ("HakuXml", "<Haku/>", vec!["020501A999T", "030370-946X"]),
+            (
+                "SahkoinenAsiointitunnus",
+                "100000420",
+                vec!["030370-946X", ""],
+            ),
+            ("Henkilotunnus", "020501A999T", vec!["020501A999T"]),
+        ] {
+            let mut r = record(1, "x", "2026-01-01T00:00:00Z");
+            r.search_key = Some((kind.into(), value.into()));
+            r.disclosed = disclosed.iter().map(|d| d.to_string()).collect();
+            let mut keys = Vec::new();
+            keys_of(&r, |tag, v| {
+                if tag == Tag::Subject {
+                    keys.push(v.to_string());
+                }
+            });
+            assert_eq!(keys, subjects(&r), "{kind} {value} {disclosed:?}");
+        }
+        let mut r = record(1, "x", "2026-01-01T00:00:00Z");
+        r.search_key = None;
+        keys_of(&r, |tag, _| assert_ne!(tag, Tag::Subject));
     }
 
     #[test]
