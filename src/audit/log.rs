@@ -37,7 +37,9 @@ pub fn read_all(log: &AuditLog) -> Result<Vec<AuditRecord>, AuditError> {
 /// Most records one group commit takes.
 const MAX_BATCH: usize = 512;
 
-type Reply = oneshot::Sender<Result<u64, AuditError>>;
+/// The outcome of an append, with the record handed back: the appending task frees it
+/// (its strings were allocated on that task's thread, where freeing them is cheapest).
+type Reply = oneshot::Sender<(Result<u64, AuditError>, Box<AuditRecord>)>;
 
 enum Msg {
     Append(Box<AuditRecord>, Reply),
@@ -162,7 +164,9 @@ impl AuditLog {
     pub async fn append(&self, record: AuditRecord) -> Result<u64, AuditError> {
         let (reply, rx) = oneshot::channel();
         self.send(Msg::Append(Box::new(record), reply))?;
-        rx.await.map_err(|_| AuditError::WriterGone)?
+        let (result, record) = rx.await.map_err(|_| AuditError::WriterGone)?;
+        drop(record);
+        result
     }
 
     /// Removes (or with `dry_run` counts) the records older than `cutoff`, leaving a
@@ -408,8 +412,8 @@ impl Writer {
             return;
         }
         let result = self.commit(batch);
-        for (i, (_, reply)) in batch.drain(..).enumerate() {
-            let _ = reply.send(result.clone().map(|first| first + i as u64));
+        for (i, (record, reply)) in batch.drain(..).enumerate() {
+            let _ = reply.send((result.clone().map(|first| first + i as u64), record));
         }
     }
 
