@@ -19,6 +19,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
+use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -26,7 +27,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::index::{micros_of, subjects};
+use super::index::{CRITERIA_DOCUMENT, micros_of, subjects};
 use super::record::AuditRecord;
 
 /// What a key names (its first byte).
@@ -50,8 +51,19 @@ pub fn key(tag: Tag, value: &str) -> Vec<u8> {
 
 /// The keys a record is found by, each once.
 pub fn keys_of(r: &AuditRecord, mut each: impl FnMut(Tag, &str)) {
-    for s in subjects(r) {
-        each(Tag::Subject, s);
+    if r.disclosed.is_empty() {
+        // The one subject there can be ([`subjects`] without its list, which most records
+        // would allocate for it alone).
+        if let Some((kind, value)) = &r.search_key
+            && kind != CRITERIA_DOCUMENT
+            && !value.is_empty()
+        {
+            each(Tag::Subject, value);
+        }
+    } else {
+        for s in subjects(r) {
+            each(Tag::Subject, s);
+        }
     }
     let fields = [
         (Tag::EndUser, r.loppukayttaja.as_deref()),
@@ -69,19 +81,114 @@ pub fn keys_of(r: &AuditRecord, mut each: impl FnMut(Tag, &str)) {
 
 const NO_RECORD: u32 = u32::MAX;
 
+/// The memory index's hash of its keys: a folded multiply (the 128-bit product's halves
+/// XORed) of each 16 bytes with secret seeds, as foldhash does; a few instructions a key
+/// where std's SipHash took some two hundred (`benches/audit_writer.sh`). The seeds are
+/// drawn from std's `RandomState` for each index, so a client cannot choose keys (search
+/// keys, end users) that collide without knowing them: the keys are the clients' text.
+#[derive(Clone)]
+pub struct KeyHash {
+    seeds: [u64; 3],
+}
+
+impl Default for KeyHash {
+    fn default() -> Self {
+        let random = std::collections::hash_map::RandomState::new();
+        KeyHash {
+            seeds: [0u8, 1, 2].map(|i| random.hash_one(i)),
+        }
+    }
+}
+
+impl BuildHasher for KeyHash {
+    type Hasher = KeyHasher;
+
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher {
+            h: self.seeds[2],
+            seeds: self.seeds,
+        }
+    }
+}
+
+pub struct KeyHasher {
+    h: u64,
+    seeds: [u64; 3],
+}
+
+/// The halves of the 128-bit product, XORed: every bit of either factor reaches every
+/// bit of the result.
+fn fold(a: u64, b: u64) -> u64 {
+    let p = a as u128 * b as u128;
+    p as u64 ^ (p >> 64) as u64
+}
+
+impl KeyHasher {
+    fn mix(&mut self, a: u64, b: u64) {
+        self.h = fold(a ^ self.seeds[0] ^ self.h, b ^ self.seeds[1]);
+    }
+}
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let n = bytes.len();
+        let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+        let half =
+            |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as u64;
+        // Overlapping reads cover every byte; the length (which std's `Hash` for a slice
+        // writes first, and which is mixed in here too) tells the overlaps apart.
+        let (a, b) = match n {
+            0 => (0, 0),
+            1..4 => (
+                bytes[0] as u64 | (bytes[n / 2] as u64) << 8 | (bytes[n - 1] as u64) << 16,
+                0,
+            ),
+            4..8 => (half(0), half(n - 4)),
+            8..=16 => (word(0), word(n - 8)),
+            _ => {
+                let mut chunks = bytes[..n - 1].chunks_exact(16);
+                for c in &mut chunks {
+                    let c: &[u8; 16] = c.try_into().expect("16 bytes");
+                    let (a, b) = c.split_at(8);
+                    self.mix(
+                        u64::from_le_bytes(a.try_into().expect("8 bytes")),
+                        u64::from_le_bytes(b.try_into().expect("8 bytes")),
+                    );
+                }
+                (word(n - 16), word(n - 8))
+            }
+        };
+        self.mix(a ^ (n as u64) << 56, b);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.mix(n, 0);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.h
+    }
+}
+
 /// The active segment's index, in memory.
 #[derive(Default)]
 pub struct MemIndex {
     /// The first record's number (meaningful once `slots` is not empty).
     pub first: u64,
     pub slots: Vec<(u32, u32)>,
-    pub keys: HashMap<Box<[u8]>, Vec<u32>>,
+    pub keys: HashMap<Box<[u8]>, Vec<u32>, KeyHash>,
     /// Sorted by time, then number.
     pub times: Vec<(i64, u32)>,
     /// (number, payload offset, length) of each checkpoint.
     pub checkpoints: Vec<(u64, u32, u32)>,
     pub min_time: i64,
     pub max_time: i64,
+    /// Where each key is put together for its lookup (one buffer for every record).
+    scratch: Vec<u8>,
 }
 
 impl MemIndex {
@@ -105,8 +212,8 @@ impl MemIndex {
         self.slots.resize(rel as usize, (NO_RECORD, 0));
         self.slots.push((offset, len));
         let Some(r) = record else { return };
-        // One buffer for every key of the record: a key is allocated only when new.
-        let mut k = Vec::with_capacity(64);
+        // One buffer for every key: a key is allocated only when new.
+        let mut k = std::mem::take(&mut self.scratch);
         keys_of(r, |tag, v| {
             k.clear();
             k.push(tag as u8);
@@ -118,11 +225,17 @@ impl MemIndex {
                 }
             }
         });
+        self.scratch = k;
         let t = micros_of(&r.time);
         self.min_time = self.min_time.min(t);
         self.max_time = self.max_time.max(t);
-        let at = self.times.partition_point(|e| *e <= (t, rel));
-        self.times.insert(at, (t, rel));
+        // Most records come in time order: they go at the end.
+        if self.times.last().is_none_or(|&last| last <= (t, rel)) {
+            self.times.push((t, rel));
+        } else {
+            let at = self.times.partition_point(|e| *e <= (t, rel));
+            self.times.insert(at, (t, rel));
+        }
     }
 
     pub fn last(&self) -> Option<u64> {
@@ -498,6 +611,60 @@ mod tests {
             "duration_us": 1
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn the_subject_keys_are_the_subjects() {
+        for (kind, value, disclosed) in [
+            ("Henkilotunnus", "020501A999T", vec![]),
+            ("Henkilotunnus", "", vec![]),
+            ("HakuXml", "<Haku/>", vec![]),
+            ("HakuXml", "<Haku/>", vec!["020501A999T", "030370-946X"]),
+            (
+                "SahkoinenAsiointitunnus",
+                "100000420",
+                vec!["030370-946X", ""],
+            ),
+            ("Henkilotunnus", "020501A999T", vec!["020501A999T"]),
+        ] {
+            let mut r = record(1, "x", "2026-01-01T00:00:00Z");
+            r.search_key = Some((kind.into(), value.into()));
+            r.disclosed = disclosed.iter().map(|d| d.to_string()).collect();
+            let mut keys = Vec::new();
+            keys_of(&r, |tag, v| {
+                if tag == Tag::Subject {
+                    keys.push(v.to_string());
+                }
+            });
+            assert_eq!(keys, subjects(&r), "{kind} {value} {disclosed:?}");
+        }
+        let mut r = record(1, "x", "2026-01-01T00:00:00Z");
+        r.search_key = None;
+        keys_of(&r, |tag, _| assert_ne!(tag, Tag::Subject));
+    }
+
+    #[test]
+    fn every_byte_and_the_length_of_a_key_reach_its_hash() {
+        let build = KeyHash::default();
+        let hash = |k: &[u8]| build.hash_one(k);
+        let mut seen = std::collections::HashSet::new();
+        for len in 0..=40usize {
+            let base: Vec<u8> = (0..len as u8).map(|i| b'a' + i % 26).collect();
+            assert_eq!(hash(&base), hash(&base.clone()), "deterministic");
+            assert!(seen.insert(hash(&base)), "length {len}");
+            for at in 0..len {
+                for bit in 0..8 {
+                    let mut k = base.clone();
+                    k[at] ^= 1 << bit;
+                    assert!(seen.insert(hash(&k)), "length {len}, byte {at}, bit {bit}");
+                }
+            }
+        }
+        // Another index draws other seeds.
+        assert_ne!(
+            KeyHash::default().hash_one(b"S020501A999T"),
+            hash(b"S020501A999T")
+        );
     }
 
     #[test]
