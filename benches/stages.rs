@@ -288,6 +288,7 @@ fn whole_query(c: &mut Criterion) {
         peer,
         request_id: "bench".into(),
         received: std::time::Instant::now(),
+        underway: std::sync::Arc::new(app.audit.underway()),
     };
     assert!(caller.organisation.is_some());
     let body = query("090702A9996");

@@ -59,9 +59,13 @@ pub async fn run(
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let _permit = permit;
-            let tls = match tokio::time::timeout(limits.handshake_timeout, acceptor.accept(stream))
-                .await
-            {
+            // A connection in its handshake will most likely send a query: the audit
+            // writer may hold a group open for it (audit::log::Underway).
+            let handshake = app.audit.underway();
+            let accepted =
+                tokio::time::timeout(limits.handshake_timeout, acceptor.accept(stream)).await;
+            drop(handshake);
+            let tls = match accepted {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => {
                     let reason = crate::metrics::handshake_reason(&e);
@@ -87,6 +91,7 @@ pub async fn run(
                     organisation: organisation.clone(),
                     request_id: request_id(&counter),
                     received: Instant::now(),
+                    underway: Arc::new(app.audit.underway()),
                 };
                 let app = app.clone();
                 async move {

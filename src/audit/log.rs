@@ -1,5 +1,6 @@
 //! The append path. Callers send records to one writer thread; it takes every record
-//! waiting (under load, after the group window: [`AuditSettings::group_window`]), numbers
+//! waiting (under load, after the group window: [`AuditSettings::group_window`]; below
+//! it, once no work that will append soon is under way: [`Underway`]), numbers
 //! and chains them, and hands the group to the store
 //! ([`AuditBackend::append`]), which makes it durable (group commit: for the sled store,
 //! one journal `fdatasync`) before the writer acknowledges each caller. A failed write
@@ -12,9 +13,10 @@
 //! own keeps the runtime's workers free and costs one wake-up per group.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, OnceLock};
+use std::thread::Thread;
 use std::time::Instant;
 
 use tokio::sync::oneshot;
@@ -79,6 +81,63 @@ pub struct LogStats {
     pub flush_buckets: [u64; FLUSH_BUCKETS.len()],
 }
 
+/// Work under way that will hand the writer a record soon: queries being answered and
+/// connections in their TLS handshake ([`AuditLog::underway`]). A writer holding a group
+/// open for the window commits it as soon as none is left: a record then has nobody to
+/// wait for, and a lone caller is never held.
+#[derive(Default)]
+struct Busy {
+    count: AtomicUsize,
+    /// The writer is holding a group open, parked until `count` reaches zero.
+    holding: AtomicBool,
+    writer: OnceLock<Thread>,
+}
+
+impl Busy {
+    fn finished(&self) {
+        // SeqCst on both sides: either the writer sees the count at zero before it parks,
+        // or this sees it holding and wakes it.
+        if self.count.fetch_sub(1, Ordering::SeqCst) == 1
+            && self.holding.load(Ordering::SeqCst)
+            && let Some(writer) = self.writer.get()
+        {
+            writer.unpark();
+        }
+    }
+}
+
+/// One piece of work under way ([`Busy`]): counted from [`AuditLog::underway`] until it
+/// is released, when its record was handed to the writer ([`AuditLog::append_underway`])
+/// or when it is dropped (work that ended without a record).
+pub struct Underway {
+    busy: Arc<Busy>,
+    released: AtomicBool,
+}
+
+impl Underway {
+    /// Ends the count (once; later calls do nothing).
+    pub fn release(&self) {
+        if !self.released.swap(true, Ordering::AcqRel) {
+            self.busy.finished();
+        }
+    }
+}
+
+impl Drop for Underway {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+impl std::fmt::Debug for Underway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let released = self.released.load(Ordering::Relaxed);
+        f.debug_struct("Underway")
+            .field("released", &released)
+            .finish()
+    }
+}
+
 /// Handle to the audit log; cheap to clone. Appends go through the writer thread; reads
 /// go to the store ([`AuditLog::store`]).
 #[derive(Clone)]
@@ -88,6 +147,7 @@ pub struct AuditLog {
     counters: Arc<Counters>,
     settings: AuditSettings,
     store: Arc<dyn AuditBackend>,
+    busy: Arc<Busy>,
 }
 
 impl AuditLog {
@@ -124,6 +184,7 @@ impl AuditLog {
         let (tx, rx) = mpsc::channel();
         let counters = Arc::new(Counters::default());
         let running = Arc::new(AtomicBool::new(true));
+        let busy = Arc::new(Busy::default());
         let writer = Writer {
             store: store.clone(),
             next_seq,
@@ -132,21 +193,24 @@ impl AuditLog {
             failed: None,
             settings: settings.clone(),
             counters: counters.clone(),
+            busy: busy.clone(),
         };
         let flag = running.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("audit-writer".into())
             .spawn(move || {
                 writer.run(rx, prune);
                 flag.store(false, Ordering::Release);
             })
             .map_err(|e| AuditError::Store(format!("cannot start the audit writer: {e}")))?;
+        let _ = busy.writer.set(thread.thread().clone());
         Ok(AuditLog {
             tx,
             running,
             counters,
             settings: settings.clone(),
             store,
+            busy,
         })
     }
 
@@ -164,6 +228,33 @@ impl AuditLog {
     pub async fn append(&self, record: AuditRecord) -> Result<u64, AuditError> {
         let (reply, rx) = oneshot::channel();
         self.send(Msg::Append(Box::new(record), reply))?;
+        let (result, record) = rx.await.map_err(|_| AuditError::WriterGone)?;
+        drop(record);
+        result
+    }
+
+    /// Counts a piece of work that will append a record soon (a query from the moment it
+    /// arrives, a connection during its handshake) until the guard is released or dropped:
+    /// under load the writer holds a group open for such work, up to the group window.
+    pub fn underway(&self) -> Underway {
+        self.busy.count.fetch_add(1, Ordering::SeqCst);
+        Underway {
+            busy: self.busy.clone(),
+            released: AtomicBool::new(false),
+        }
+    }
+
+    /// As [`AuditLog::append`], releasing `underway` once the record is in the writer's
+    /// queue (after it, not before: a writer holding its group wakes with the record there).
+    pub async fn append_underway(
+        &self,
+        record: AuditRecord,
+        underway: &Underway,
+    ) -> Result<u64, AuditError> {
+        let (reply, rx) = oneshot::channel();
+        let sent = self.send(Msg::Append(Box::new(record), reply));
+        underway.release();
+        sent?;
         let (result, record) = rx.await.map_err(|_| AuditError::WriterGone)?;
         drop(record);
         result
@@ -295,6 +386,7 @@ struct Writer {
     failed: Option<AuditError>,
     settings: AuditSettings,
     counters: Arc<Counters>,
+    busy: Arc<Busy>,
 }
 
 impl Writer {
@@ -321,14 +413,19 @@ impl Writer {
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => break,
             };
-            // Under load, let more records join the group before its sync: the sync's
-            // cost is per group (two device requests), and the window is short next to
-            // the queueing the answers already see then.
-            if first.is_some() && last_group >= GROUP_WINDOW_AFTER {
-                let wait = (last_start + self.settings.group_window)
-                    .saturating_duration_since(Instant::now());
-                if !wait.is_zero() {
-                    std::thread::sleep(wait);
+            // Let more records join the group before its sync, up to the window after the
+            // last commit started: the sync's cost is per group (two device requests).
+            // Under full load (the last group was large) the window is waited out: the
+            // answers queue for the CPU then, not for the window. Below it, the group is
+            // held only for work under way (a query being answered, a connection in its
+            // handshake), so a lone caller is never held, and connections that each send
+            // one query share syncs.
+            if first.is_some() {
+                let until = last_start + self.settings.group_window;
+                if last_group >= GROUP_WINDOW_AFTER {
+                    std::thread::sleep(until.saturating_duration_since(Instant::now()));
+                } else {
+                    self.hold(until);
                 }
             }
             let mut next = first;
@@ -381,6 +478,22 @@ impl Writer {
             }
         }
         self.finish();
+    }
+
+    /// Waits until no work is under way ([`Busy`]) or `until`, whichever comes first.
+    fn hold(&self, until: Instant) {
+        let busy = &*self.busy;
+        busy.holding.store(true, Ordering::SeqCst);
+        while busy.count.load(Ordering::SeqCst) > 0 {
+            let now = Instant::now();
+            if now >= until {
+                break;
+            }
+            // Woken early by the last piece of work to finish (or spuriously: the loop
+            // looks again).
+            std::thread::park_timeout(until - now);
+        }
+        busy.holding.store(false, Ordering::SeqCst);
     }
 
     /// Handles a control message; true when the writer is to stop.
@@ -658,6 +771,68 @@ mod tests {
             started.elapsed()
         );
         assert_eq!(log.stats().flushes, 20, "one sync per lone append");
+        log.close().await;
+    }
+
+    /// A log whose group window outlasts any test: a group it holds is committed only
+    /// when the work it waits for is done.
+    fn holding_log(dir: &std::path::Path) -> AuditLog {
+        let db = sled::open(dir).unwrap();
+        let mut s = settings();
+        s.group_window = std::time::Duration::from_secs(60);
+        AuditLog::open(&db, dir, &s).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_group_waits_for_work_under_way_and_is_synced_when_it_is_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = holding_log(dir.path());
+        let (first, second) = (log.underway(), log.underway());
+        let started = Instant::now();
+        let a = tokio::spawn({
+            let log = log.clone();
+            async move { log.append_underway(record(1), &first).await.unwrap() }
+        });
+        // `second` is still under way: the writer holds the group open for it.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(
+            !a.is_finished(),
+            "the record was synced while work was under way"
+        );
+        assert_eq!(log.stats().flushes, 0);
+        assert_eq!(log.append_underway(record(2), &second).await.unwrap(), 2);
+        assert_eq!(a.await.unwrap(), 1);
+        // Both in one group, synced as soon as nothing was under way, not after the window.
+        assert_eq!(log.stats().flushes, 1);
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        log.close().await;
+    }
+
+    #[tokio::test]
+    async fn work_that_ends_without_a_record_lets_the_group_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = holding_log(dir.path());
+        let handshake = log.underway();
+        let a = tokio::spawn({
+            let log = log.clone();
+            async move { log.append(record(1)).await.unwrap() }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(
+            !a.is_finished(),
+            "the record was synced while a handshake was under way"
+        );
+        // The connection never sent a query: dropping its count releases the group.
+        drop(handshake);
+        assert_eq!(a.await.unwrap(), 1);
+        assert_eq!(log.stats().flushes, 1);
+        // Released twice (by hand, then dropped) counts once: a later lone caller is not held.
+        let query = log.underway();
+        query.release();
+        drop(query);
+        let started = Instant::now();
+        log.append(record(2)).await.unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
         log.close().await;
     }
 

@@ -25,9 +25,12 @@ pub struct AuditSettings {
     pub retention: jiff::Span,
     /// How often the server prunes.
     pub prune_interval: Duration,
-    /// Under load (the last group held at least [`GROUP_WINDOW_AFTER`] records), the writer
-    /// starts the next group commit no sooner than this after the last one started, so
-    /// that one sync serves more records; zero syncs as soon as a record waits.
+    /// The writer starts a group commit no sooner than this after the last one started,
+    /// so that one sync serves more records: under load (the last group held at least
+    /// [`GROUP_WINDOW_AFTER`] records) it waits the window out; below that, only while work
+    /// that will append a record is under way (queries being answered, connections in
+    /// their handshake: [`crate::audit::log::Underway`]). Zero syncs as soon as a record
+    /// waits.
     pub group_window: Duration,
     /// Where the trail is kept.
     pub backend: Backend,
@@ -83,8 +86,8 @@ pub const DEFAULT_GROUP_WINDOW: Duration = Duration::from_millis(1);
 /// The longest group window the configuration accepts: every answer under load may wait
 /// up to this long for its record's sync.
 pub const MAX_GROUP_WINDOW: Duration = Duration::from_millis(10);
-/// The group size from which the writer waits out the window: a lone caller (or two or
-/// three) is synced at once, so a quiet server answers as fast as it did without one.
+/// The group size from which the writer waits out the window; below it, a group waits
+/// only for work under way, so a lone caller is synced at once.
 pub const GROUP_WINDOW_AFTER: usize = 4;
 
 /// The committed test signing key (certs/), used when the config names none.

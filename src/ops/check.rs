@@ -11,6 +11,7 @@ use crate::access::Organisation;
 use crate::access::idle::{self, IdleStatus};
 use crate::app::App;
 use crate::audit::AuditRecord;
+use crate::audit::log::Underway;
 use crate::clock::helsinki_now;
 use crate::codes::ReturnCode;
 use crate::operation::Operation;
@@ -27,6 +28,9 @@ pub struct Caller {
     pub organisation: Option<Arc<Organisation>>,
     pub request_id: String,
     pub received: Instant,
+    /// Counts the query as work under way until its record is in the audit writer's
+    /// queue ([`Underway`]).
+    pub underway: Arc<Underway>,
 }
 
 /// A query that passed the shared checks (`P`: a person product, or another kind, e.g. a

@@ -424,7 +424,7 @@ pub(crate) async fn commit(app: &App, caller: &Caller, mut record: AuditRecord) 
         "query"
     );
     tracing::trace!(request_id = %caller.request_id, search_key = ?record.search_key, "query key");
-    match app.audit.append(record).await {
+    match app.audit.append_underway(record, &caller.underway).await {
         Ok(_) => Ok(()),
         Err(e) => {
             tracing::error!(request_id = %caller.request_id, error = %e, "audit append failed: answering -1800");
