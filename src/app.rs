@@ -135,6 +135,12 @@ impl App {
         if format!("{:?}", new.fixtures) != format!("{:?}", old.fixtures) {
             notes.push("fixtures need a restart".into());
         }
+        if new.limits.workers != old.limits.workers {
+            notes.push(format!(
+                "server.workers {} needs a restart",
+                new.limits.workers
+            ));
+        }
         new.listen = old.listen;
         new.data_dir = old.data_dir.clone();
         new.monitor_listen = old.monitor_listen;

@@ -267,7 +267,10 @@ fn serve(settings: Settings, config: Option<PathBuf>, log_format: LogFormat) -> 
             .init(),
         LogFormat::Json => logs.json().flatten_event(true).init(),
     }
-    let runtime = tokio::runtime::Runtime::new()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(settings.limits.workers)
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(settings.listen)
             .await

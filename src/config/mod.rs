@@ -218,6 +218,19 @@ mod tests {
         assert_eq!(s.access.organisations()[0].id, "demo");
     }
 
+    #[test]
+    fn workers_default_to_the_cores_but_one_and_must_be_positive() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let s = Settings::builtin().unwrap();
+        assert_eq!(s.limits.workers, cores.saturating_sub(1).max(1));
+        let s = Settings::from_toml("[server]\nworkers = 3\n", "c.toml", None).unwrap();
+        assert_eq!(s.limits.workers, 3);
+        let err = Settings::from_toml("[server]\nworkers = 0\n", "c.toml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("server.workers must be positive"), "{err}");
+    }
+
     fn org_with_user(user: &str) -> String {
         format!(
             "[[organisation]]\nid = \"x\"\nname = \"X\"\nproducts = [\"PERUSSANOMA 3\"]\n\n[[organisation.user]]\nkayttajatunnus = \"u\"\n{user}"

@@ -27,6 +27,8 @@ pub struct RawServer {
     pub header_read_timeout_secs: Option<u64>,
     pub body_timeout_secs: Option<u64>,
     pub max_connections: Option<usize>,
+    /// Threads that serve connections (read at start); default: the cores but one.
+    pub workers: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,6 +89,8 @@ pub struct Limits {
     pub header_read_timeout: Duration,
     pub body_timeout: Duration,
     pub max_connections: usize,
+    /// Threads of the runtime that serves connections (read at start, not on reload).
+    pub workers: usize,
 }
 
 impl Default for Limits {
@@ -97,8 +101,19 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
             max_connections: 1024,
+            workers: default_workers(),
         }
     }
+}
+
+/// The cores but one (at least one): the audit writer has a thread of its own that works
+/// on every group of records, and the load on a test machine often runs beside the
+/// emulator. On two cores one worker costs about a tenth less CPU an answer than two, at
+/// the same throughput (BENCHMARKS.md, "One worker on two cores"); a machine that runs
+/// nothing else may serve more with `workers` = its cores.
+pub fn default_workers() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.saturating_sub(1).max(1)
 }
 
 /// The X-Road interface's settings, checked.
@@ -155,10 +170,12 @@ pub fn listen(
         header_read_timeout: secs(raw.header_read_timeout_secs, defaults.header_read_timeout),
         body_timeout: secs(raw.body_timeout_secs, defaults.body_timeout),
         max_connections: raw.max_connections.unwrap_or(defaults.max_connections),
+        workers: raw.workers.unwrap_or(defaults.workers),
     };
-    if limits.max_body_bytes == 0 || limits.max_connections == 0 {
+    if limits.max_body_bytes == 0 || limits.max_connections == 0 || limits.workers == 0 {
         return Err(invalid(
-            "server.max_body_bytes and server.max_connections must be positive".into(),
+            "server.max_body_bytes, server.max_connections and server.workers must be positive"
+                .into(),
         ));
     }
 
