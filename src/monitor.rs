@@ -97,7 +97,7 @@ fn route<S: Monitored>(
     match (req.method(), req.uri().path()) {
         (&Method::GET, "/metrics") => {
             let persons = app.registry_count().get(app);
-            let gauges: Vec<(&str, &str, f64)> = persons
+            let mut gauges: Vec<(&str, &str, f64)> = persons
                 .map(|n| {
                     (
                         "vtj_registry_persons",
@@ -107,6 +107,14 @@ fn route<S: Monitored>(
                 })
                 .into_iter()
                 .collect();
+            // The runtime this listener runs on is the one that serves the queries.
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                gauges.push((
+                    "vtj_runtime_workers",
+                    "Threads that serve connections (server.workers).",
+                    runtime.metrics().num_workers() as f64,
+                ));
+            }
             let mut body = app.metrics().render(&gauges);
             body.push_str(&audit_flushes(&app.audit().stats()));
             text(

@@ -178,3 +178,104 @@ async fn json_logs_carry_request_ids_and_no_secrets() {
         assert_eq!(log["code"], record["return_code"]);
     }
 }
+
+/// `[server] workers` sets the threads that serve connections: `/metrics` shows them, and a
+/// reload that changes the setting leaves them and says it needs a restart.
+#[tokio::test]
+async fn the_serving_threads_are_the_workers_setting() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.toml");
+    let original = vtj_emulator::config::DEFAULT_CONFIG;
+    let three = original.replacen("[server]\n", "[server]\nworkers = 3\n", 1);
+    assert_ne!(three, original);
+    std::fs::write(&config, &three).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vtj-emulator"))
+        .current_dir(repo())
+        .env("RUST_LOG", "info")
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--monitor-listen",
+            "127.0.0.1:0",
+        ])
+        .arg("--config")
+        .arg(&config)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut address = |after: &str| -> std::net::SocketAddr {
+        lines
+            .by_ref()
+            .map(|l| l.unwrap())
+            .find_map(|l| {
+                l.split(after)
+                    .nth(1)
+                    .and_then(|rest| rest.split('/').next())
+                    .map(|a| a.parse().unwrap())
+            })
+            .unwrap_or_else(|| panic!("the start-up message names {after}"))
+    };
+    let addr = address("listening on https://");
+    let monitor = address("monitoring: http://");
+    std::thread::spawn(move || for _ in lines {});
+    let workers = |text: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("vtj_runtime_workers "))
+            .map(str::to_string)
+    };
+    let (status, text) = get(monitor, "/metrics").await;
+    assert_eq!(status, 200);
+    assert_eq!(workers(&text).as_deref(), Some("3"), "{text}");
+
+    // The same reload narrows the permit, which shows when the reload has happened.
+    let reloaded = three.replace("workers = 3", "workers = 1").replace(
+        "products = [\"PERUSSANOMA 3\"]",
+        "products = [\"HUOLTAJA-HUOLLETTAVAT\"]",
+    );
+    assert_eq!(reloaded.matches("HUOLTAJA-HUOLLETTAVAT").count(), 1);
+    std::fs::write(&config, reloaded).unwrap();
+    assert!(
+        Command::new("kill")
+            .args(["-HUP", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let client = Client::new(addr, Some("demo"));
+    let mut narrowed = false;
+    for _ in 0..100 {
+        let reply = client
+            .soso(
+                "TeeHenkilonTunnusKysely",
+                &person_query("PERUSSANOMA 3", "020501A999T"),
+            )
+            .await;
+        if reply.body.contains("koodi=\"-1900\"") {
+            narrowed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(narrowed, "the reload did not take effect");
+    assert_eq!(
+        workers(&get(monitor, "/metrics").await.1).as_deref(),
+        Some("3")
+    );
+    terminate(&mut child);
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(logs.contains("server.workers 1 needs a restart"), "{logs}");
+}
