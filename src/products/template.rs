@@ -67,6 +67,8 @@ pub enum Value<'a> {
     #[default]
     Empty,
     Text(Cow<'a, str>),
+    /// A date, written `yyyyMMdd` ([`date`]): no string to allocate for it.
+    Date(Date),
     /// Text with attribute values (by attribute name).
     Attributed(Cow<'a, str>, Vec<(&'static str, Cow<'a, str>)>),
     /// Instances of a group; an empty list renders one empty instance.
@@ -81,6 +83,7 @@ impl<'a> Value<'a> {
         match self {
             Value::Empty => false,
             Value::Text(t) => !t.is_empty(),
+            Value::Date(_) => true,
             Value::Attributed(t, a) => !t.is_empty() || a.iter().any(|(_, v)| !v.is_empty()),
             Value::Records(_) | Value::One(_) => self
                 .records()
@@ -104,8 +107,9 @@ impl<'a> Value<'a> {
 pub struct Record<'a>(pub Vec<(&'static str, Value<'a>)>);
 
 impl<'a> Record<'a> {
+    /// An empty record, with room for the children most groups have (one allocation).
     pub fn new() -> Self {
-        Record(Vec::new())
+        Record(Vec::with_capacity(8))
     }
 
     /// Adds a child value (builder style).
@@ -157,17 +161,35 @@ impl<'a> From<Vec<Record<'a>>> for Value<'a> {
 
 /// A date in the catalogue's `PaivamaaraTyyppi` form, `yyyyMMdd`.
 pub fn date(d: Option<Date>) -> Value<'static> {
-    let Some(d) = d else {
-        return Value::Empty;
-    };
-    let mut text = String::with_capacity(8);
+    d.map_or(Value::Empty, Value::Date)
+}
+
+/// `d` as `yyyyMMdd`, in `buf` when the year has four digits (every date of the registry),
+/// else in `spill`.
+fn date_text<'b>(d: Date, buf: &'b mut [u8; 8], spill: &'b mut String) -> &'b str {
+    let (month, day) = (
+        u32::from(d.month().unsigned_abs()),
+        u32::from(d.day().unsigned_abs()),
+    );
     match u32::try_from(d.year()) {
-        Ok(y) => push_decimal(&mut text, y, 4),
-        Err(_) => text.push_str(&format!("{:04}", d.year())),
+        Ok(y) if y <= 9999 => {
+            for (i, (n, width)) in [(y, 4), (month, 2), (day, 2)].into_iter().enumerate() {
+                let at = [0, 4, 6][i];
+                let mut n = n;
+                for slot in buf[at..at + width].iter_mut().rev() {
+                    *slot = b'0' + (n % 10) as u8;
+                    n /= 10;
+                }
+            }
+            std::str::from_utf8(buf).expect("ASCII digits")
+        }
+        _ => {
+            spill.push_str(&format!("{:04}", d.year()));
+            push_decimal(spill, month, 2);
+            push_decimal(spill, day, 2);
+            spill
+        }
     }
-    push_decimal(&mut text, d.month().unsigned_abs().into(), 2);
-    push_decimal(&mut text, d.day().unsigned_abs().into(), 2);
-    Value::Text(Cow::Owned(text))
 }
 
 /// Writes `node` with `value`. Missing values render as empty elements; a group without
@@ -177,8 +199,10 @@ pub fn date(d: Option<Date>) -> Value<'static> {
 pub fn render(node: &Node, value: &Value<'_>, out: &mut XmlOut) {
     match node {
         Node::Leaf { name, attrs, .. } => {
+            let (mut digits, mut spill) = ([0u8; 8], String::new());
             let (text, given): (&str, &[(&'static str, Cow<'_, str>)]) = match value {
                 Value::Text(t) => (t, &[]),
+                Value::Date(d) => (date_text(*d, &mut digits, &mut spill), &[]),
                 Value::Attributed(t, a) => (t, a),
                 Value::Empty | Value::Records(_) | Value::One(_) => ("", &[]),
             };
@@ -260,8 +284,10 @@ impl Compiled {
     pub fn write(&self, value: &Value<'_>, out: &mut XmlOut) {
         match self.node {
             Node::Leaf { attrs, .. } => {
+                let (mut digits, mut spill) = ([0u8; 8], String::new());
                 let (text, given): (&str, &[(&'static str, Cow<'_, str>)]) = match value {
                     Value::Text(t) => (t, &[]),
+                    Value::Date(d) => (date_text(*d, &mut digits, &mut spill), &[]),
                     Value::Attributed(t, a) => (t, a),
                     Value::Empty | Value::Records(_) | Value::One(_) => ("", &[]),
                 };
@@ -354,12 +380,32 @@ mod tests {
 
     #[test]
     fn dates_are_written_as_yyyymmdd() {
-        for text in ["2026-01-02", "0999-12-31", "0001-07-08", "9999-12-31"] {
+        static DATE: Node = leaf("D", "vtj:PaivamaaraTyyppi");
+        let compiled = Compiled::new(&DATE);
+        for text in [
+            "2026-01-02",
+            "0999-12-31",
+            "0001-07-08",
+            "9999-12-31",
+            "0000-03-04",
+            "-000044-03-15",
+        ] {
             let d: Date = text.parse().unwrap();
-            let Value::Text(t) = date(Some(d)) else {
-                panic!("a date is text")
-            };
-            assert_eq!(t, d.strftime("%Y%m%d").to_string());
+            let value = date(Some(d));
+            assert!(value.has_data());
+            // As written before dates had a value of their own: a year outside 0..=9999
+            // (none in the registry) keeps its sign.
+            let digits = format!("{:04}{:02}{:02}", d.year(), d.month(), d.day());
+            if d.year() >= 0 {
+                assert_eq!(digits, d.strftime("%Y%m%d").to_string());
+            }
+            let expected = format!("<D>{digits}</D>");
+            let mut out = XmlOut::new();
+            compiled.write(&value, &mut out);
+            assert_eq!(out.into_string(), expected, "{text}");
+            let mut out = XmlOut::new();
+            render(&DATE, &value, &mut out);
+            assert_eq!(out.into_string(), expected, "{text}");
         }
         assert!(matches!(date(None), Value::Empty));
     }
