@@ -164,7 +164,9 @@ pub fn render_into(
         }
     }
     out.close("Hakuperusteet");
-    let mut groups = Vec::new();
+    // The groups that carried data: at most the product's, allocated once.
+    let mut groups =
+        Vec::with_capacity(answer.person.as_ref().map_or(0, |v| v.product.groups.len()));
     let views = answer.person.iter().chain(more);
     for view in views.filter(|_| answer.code.carries_data()) {
         out.open("Henkilo", &[]);
