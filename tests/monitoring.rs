@@ -142,16 +142,7 @@ async fn json_logs_carry_request_ids_and_no_secrets() {
         ],
     );
     client.soso("TeeHenkilonTunnusKysely", &guess).await;
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let mut logs = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
-    assert!(child.wait().unwrap().success());
+    let logs = terminate_with_logs(&mut child);
 
     let lines: Vec<serde_json::Value> = logs
         .lines()
@@ -183,7 +174,7 @@ async fn json_logs_carry_request_ids_and_no_secrets() {
 /// reload that changes the setting leaves them and says it needs a restart.
 #[tokio::test]
 async fn the_serving_threads_are_the_workers_setting() {
-    use std::io::{BufRead, BufReader, Read};
+    use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
 
     let dir = tempfile::tempdir().unwrap();
@@ -242,13 +233,7 @@ async fn the_serving_threads_are_the_workers_setting() {
     );
     assert_eq!(reloaded.matches("HUOLTAJA-HUOLLETTAVAT").count(), 1);
     std::fs::write(&config, reloaded).unwrap();
-    assert!(
-        Command::new("kill")
-            .args(["-HUP", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
+    hup(child.id());
     let client = Client::new(addr, Some("demo"));
     let mut narrowed = false;
     for _ in 0..100 {
@@ -269,13 +254,6 @@ async fn the_serving_threads_are_the_workers_setting() {
         workers(&get(monitor, "/metrics").await.1).as_deref(),
         Some("3")
     );
-    terminate(&mut child);
-    let mut logs = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .unwrap();
+    let logs = terminate_with_logs(&mut child);
     assert!(logs.contains("server.workers 1 needs a restart"), "{logs}");
 }

@@ -2,8 +2,7 @@
 //! configuration is refused, the running one stays, and the log says why.
 
 use std::ffi::OsStr;
-use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use crate::util::*;
@@ -15,16 +14,6 @@ fn code(r: &Reply) -> String {
         .attr(None, "koodi")
         .unwrap()
         .to_string()
-}
-
-fn hup(pid: u32) {
-    assert!(
-        Command::new("kill")
-            .args(["-HUP", &pid.to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
 }
 
 #[tokio::test]
@@ -99,21 +88,7 @@ async fn sighup_reloads_and_an_invalid_config_is_refused() {
     assert_eq!(code(&ask("HUOLTAJA-HUOLLETTAVAT").await), "0000");
     assert_eq!(code(&ask("PERUSSANOMA 3").await), "-1900");
 
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let mut logs = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    let logs = terminate_with_logs(&mut child);
     assert!(logs.contains("configuration reloaded"), "{logs}");
     assert!(logs.contains("configuration reload refused"), "{logs}");
     assert!(

@@ -77,6 +77,32 @@ where
     (child, addr)
 }
 
+/// Sends SIGHUP (reload the configuration) to a server process.
+pub fn hup(pid: u32) {
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-HUP", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+/// Stops a server process with SIGTERM, checks it exits cleanly and returns what it
+/// logged (its standard error, which must be piped).
+pub fn terminate_with_logs(child: &mut std::process::Child) -> String {
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr piped"), &mut logs)
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "{logs}");
+    logs
+}
+
 /// Stops a server process with SIGTERM and checks it exits cleanly.
 pub fn terminate(child: &mut std::process::Child) {
     let term = std::process::Command::new("kill")

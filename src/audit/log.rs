@@ -82,9 +82,9 @@ pub struct LogStats {
 }
 
 /// Work under way that will hand the writer a record soon: queries being answered and
-/// connections in their TLS handshake ([`AuditLog::underway`]). A writer holding a group
-/// open for the window commits it as soon as none is left: a record then has nobody to
-/// wait for, and a lone caller is never held.
+/// connections in their TLS handshake ([`AuditLog::underway`]). A writer holding a small
+/// group open commits it as soon as none is left: a record then has nobody to wait for,
+/// and a lone caller is never held.
 #[derive(Default)]
 struct Busy {
     count: AtomicUsize,
@@ -235,7 +235,8 @@ impl AuditLog {
 
     /// Counts a piece of work that will append a record soon (a query from the moment it
     /// arrives, a connection during its handshake) until the guard is released or dropped:
-    /// under load the writer holds a group open for such work, up to the group window.
+    /// below full load the writer holds a waiting group open for such work, up to the
+    /// group window.
     pub fn underway(&self) -> Underway {
         self.busy.count.fetch_add(1, Ordering::SeqCst);
         Underway {

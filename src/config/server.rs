@@ -109,7 +109,7 @@ impl Default for Limits {
 /// The cores but one (at least one): the audit writer has a thread of its own that works
 /// on every group of records, and the load on a test machine often runs beside the
 /// emulator. On two cores one worker costs about a tenth less CPU an answer than two, at
-/// the same throughput (BENCHMARKS.md, "One worker on two cores"); a machine that runs
+/// about the same throughput (BENCHMARKS.md, "One worker on two cores"); a machine that runs
 /// nothing else may serve more with `workers` = its cores.
 pub fn default_workers() -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
