@@ -1,6 +1,7 @@
 //! The load harness (`vtj-emulator loadtest`) against an in-process server: it sends the
 //! requests it is asked for, over mutual TLS, and its JSON report counts them. Behaviour
-//! only: no timing is asserted.
+//! only: no performance is asserted (one test holds what a latency includes, against a
+//! relay that delays every connection by seconds).
 
 use crate::util::{TestServer, repo};
 
@@ -334,4 +335,71 @@ async fn loadtest_spreads_its_connections_over_two_nodes() {
         assert_eq!(logged, ok, "node {addr}: the trail and the report disagree");
     }
     assert_eq!(answered, 60);
+}
+
+/// A TCP relay to `to` that holds every new connection for `delay` before relaying it: a
+/// server whose TLS handshake takes that long.
+async fn slow_to_connect(to: std::net::SocketAddr, delay: std::time::Duration) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                if let Ok(mut server) = tokio::net::TcpStream::connect(to).await {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                }
+            });
+        }
+    });
+    port
+}
+
+/// Kept-alive connections are opened before the clock starts: a server slow to accept a
+/// connection shows in the report's setup time, not in any request's latency (at a fixed
+/// rate, the first requests would otherwise wait behind every handshake). With a new
+/// connection per request, each latency holds its connection's setup.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loadtest_opens_kept_alive_connections_before_the_clock_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(unlimited_settings(&dir), dir).await;
+    let delay = std::time::Duration::from_secs(2);
+    let port = slow_to_connect(server.addr, delay).await;
+    let run = |extra: &'static [&'static str]| {
+        let mut a = vec![
+            "--target".to_string(),
+            format!("https://127.0.0.1:{port}"),
+            "--json".to_string(),
+            "--quiet".to_string(),
+            "--connections".to_string(),
+            "3".to_string(),
+            "--rate".to_string(),
+            "50".to_string(),
+        ];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        loadtest(a)
+    };
+    let (status, out, err) = run(&["--requests", "9"]).await;
+    assert!(status.success(), "{err}\n{out}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (r["ok"].as_u64(), r["errors"].as_u64()),
+        (Some(9), Some(0)),
+        "{out}"
+    );
+    assert!(r["opened_in_s"].as_f64().unwrap() >= 2.0, "{out}");
+    let max = r["latency_ms"]["max"].as_f64().unwrap();
+    assert!(max < 2000.0, "a latency held the connection's setup: {out}");
+
+    let (status, out, err) = run(&["--requests", "3", "--new-connection"]).await;
+    assert!(status.success(), "{err}\n{out}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["ok"], 3, "{out}");
+    assert_eq!(r["opened_in_s"], 0.0, "{out}");
+    let min = r["latency_ms"]["min"].as_f64().unwrap();
+    assert!(
+        min >= 2000.0,
+        "each new connection's setup is in its latency: {out}"
+    );
+    server.stop().await;
 }

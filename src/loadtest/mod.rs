@@ -4,7 +4,9 @@
 //! keep-alive or a new TLS connection per request, at full speed (closed loop) or at a
 //! fixed rate (open loop, latency measured from each request's intended send time, less
 //! at most one tick of the harness's own timer, so a stalled server is not hidden by
-//! coordinated omission). Given several targets (`--target` repeated: the nodes behind a
+//! coordinated omission). Kept-alive connections are opened before the clock starts
+//! ([`open_connections`]), so a latency never holds a handshake; with a new connection per
+//! request, every latency does. Given several targets (`--target` repeated: the nodes behind a
 //! load balancer, say) it spreads its connections over them round-robin
 //! ([`target::spread`]). It reports throughput and latency percentiles from an HDR
 //! histogram, and the VTJ return codes of the answers, in total and per target, as text or
@@ -413,11 +415,50 @@ struct Shared {
     deadline: Option<Instant>,
 }
 
-/// One connection's loop, sending to `plan.targets[target]`.
-async fn worker(plan: Arc<Plan>, shared: Arc<Shared>, target: usize) -> Tally {
+/// How long opening a kept-alive connection before the clock starts may take; one that
+/// takes longer is opened again at its first request (and fails there, counted).
+const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opens every kept-alive connection (concurrently) before the run's clock starts, so that
+/// no request's latency holds a TLS handshake: in an open-loop run, all connections
+/// handshaking at once in its first milliseconds would queue the first requests behind
+/// them, a burst no steady client sends. A connection that cannot be opened is `None`; its
+/// worker opens it at its first request, where a failure is counted. With
+/// `--new-connection` nothing is opened ahead: every request's handshake is the load.
+async fn open_connections(plan: &Arc<Plan>) -> Vec<Option<Sender>> {
+    if plan.new_connection {
+        return (0..plan.connections).map(|_| None).collect();
+    }
+    let n = plan.targets.len();
+    let opening: Vec<_> = (0..plan.connections)
+        .map(|c| {
+            let plan = plan.clone();
+            tokio::spawn(async move {
+                let to = &plan.targets[target::target_of(c, n)];
+                tokio::time::timeout(OPEN_TIMEOUT, connect(&plan, to))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+            })
+        })
+        .collect();
+    let mut opened = Vec::with_capacity(opening.len());
+    for task in opening {
+        opened.push(task.await.ok().flatten());
+    }
+    opened
+}
+
+/// One connection's loop, sending to `plan.targets[target]` on `kept` (opened ahead by
+/// [`open_connections`]) while it stays open.
+async fn worker(
+    plan: Arc<Plan>,
+    shared: Arc<Shared>,
+    target: usize,
+    mut kept: Option<Sender>,
+) -> Tally {
     let to = &plan.targets[target];
     let mut t = Tally::default();
-    let mut kept: Option<Sender> = None;
     loop {
         let i = shared.next.fetch_add(1, Ordering::Relaxed);
         if plan.requests.is_some_and(|n| i >= n) {
@@ -471,6 +512,9 @@ async fn worker(plan: Arc<Plan>, shared: Arc<Shared>, target: usize) -> Tally {
 /// Runs the plan to its end and reports.
 pub async fn run(plan: Plan) -> Report {
     let plan = Arc::new(plan);
+    let opening = Instant::now();
+    let opened = open_connections(&plan).await;
+    let opened_in = opening.elapsed().as_secs_f64();
     let start = Instant::now();
     let shared = Arc::new(Shared {
         next: AtomicU64::new(0),
@@ -496,10 +540,12 @@ pub async fn run(plan: Plan) -> Report {
         })
     });
     let n = plan.targets.len();
-    let tasks: Vec<_> = (0..plan.connections)
-        .map(|c| {
+    let tasks: Vec<_> = opened
+        .into_iter()
+        .enumerate()
+        .map(|(c, kept)| {
             let target = target::target_of(c, n);
-            let task = tokio::spawn(worker(plan.clone(), shared.clone(), target));
+            let task = tokio::spawn(worker(plan.clone(), shared.clone(), target, kept));
             (target, task)
         })
         .collect();
@@ -545,6 +591,7 @@ pub async fn run(plan: Plan) -> Report {
         operation: plan.operation,
         persons: plan.subjects.len(),
         products: plan.products.clone(),
+        opened_in_s: if plan.new_connection { 0.0 } else { opened_in },
         elapsed_s: elapsed,
         requests: all.ok + all.errors,
         ok: all.ok,

@@ -164,6 +164,9 @@ pub struct Report {
     pub operation: &'static str,
     pub persons: usize,
     pub products: Vec<String>,
+    /// Seconds spent opening the kept-alive connections before the clock started (0 with
+    /// `--new-connection`, where every request opens its own).
+    pub opened_in_s: f64,
     /// Wall-clock seconds from the first request to the last answer.
     pub elapsed_s: f64,
     /// Requests sent (answered or failed).
@@ -224,6 +227,12 @@ impl Report {
             l.p999,
             l.max
         );
+        if self.opened_in_s > 0.0 {
+            s.push_str(&format!(
+                "setup       connections opened in {:.3} s before the clock started\n",
+                self.opened_in_s
+            ));
+        }
         if !self.return_codes.is_empty() {
             s.push_str(&format!("codes       {}\n", codes_text(&self.return_codes)));
         }
