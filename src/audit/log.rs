@@ -1,6 +1,7 @@
 //! The append path. Callers send records to one writer thread; it takes every record
 //! waiting (under load, after the group window: [`AuditSettings::group_window`]; below
-//! it, once no work that will append soon is under way: [`Underway`]), numbers
+//! it, once no work that will append soon is under way ([`Underway`]), at most
+//! [`AuditSettings::group_hold`]), numbers
 //! and chains them, and hands the group to the store
 //! ([`AuditBackend::append`]), which makes it durable (group commit: for the sled store,
 //! one journal `fdatasync`) before the writer acknowledges each caller. A failed write
@@ -414,19 +415,19 @@ impl Writer {
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => break,
             };
-            // Let more records join the group before its sync, up to the window after the
-            // last commit started: the sync's cost is per group (two device requests).
-            // Under full load (the last group was large) the window is waited out: the
-            // answers queue for the CPU then, not for the window. Below it, the group is
-            // held only for work under way (a query being answered, a connection in its
-            // handshake), so a lone caller is never held, and connections that each send
-            // one query share syncs.
+            // Let more records join the group before its sync: the sync's cost is per
+            // group (two device requests). Under full load (the last group was large) the
+            // window after the last commit started is waited out: the answers queue for
+            // the CPU then, not for the window. Below it, the group is held only for work
+            // under way (a query being answered, a connection in its handshake), up to the
+            // hold, so a lone caller is never held, and connections that each send one
+            // query share syncs.
             if first.is_some() {
-                let until = last_start + self.settings.group_window;
                 if last_group >= GROUP_WINDOW_AFTER {
+                    let until = last_start + self.settings.group_window;
                     std::thread::sleep(until.saturating_duration_since(Instant::now()));
                 } else {
-                    self.hold(until);
+                    self.hold(last_start + self.settings.group_hold);
                 }
             }
             let mut next = first;
@@ -757,10 +758,11 @@ mod tests {
     async fn a_lone_caller_is_never_held_by_the_group_window() {
         let dir = tempfile::tempdir().unwrap();
         let db = sled::open(dir.path()).unwrap();
-        // A window far longer than the whole test may take: were a group of one held
-        // for it, the appends below would take a minute.
+        // A window and a hold far longer than the whole test may take: were a group of
+        // one held for either, the appends below would take a minute.
         let mut s = settings();
         s.group_window = std::time::Duration::from_secs(60);
+        s.group_hold = std::time::Duration::from_secs(60);
         let log = AuditLog::open(&db, dir.path(), &s).unwrap();
         let started = Instant::now();
         for n in 0..20 {
@@ -775,12 +777,12 @@ mod tests {
         log.close().await;
     }
 
-    /// A log whose group window outlasts any test: a group it holds is committed only
-    /// when the work it waits for is done.
+    /// A log whose group hold outlasts any test: a group it holds is committed only when
+    /// the work it waits for is done.
     fn holding_log(dir: &std::path::Path) -> AuditLog {
         let db = sled::open(dir).unwrap();
         let mut s = settings();
-        s.group_window = std::time::Duration::from_secs(60);
+        s.group_hold = std::time::Duration::from_secs(60);
         AuditLog::open(&db, dir, &s).unwrap()
     }
 

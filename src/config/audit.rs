@@ -23,8 +23,11 @@ pub struct RawAudit {
     pub checkpoint_interval_secs: Option<u64>,
     pub prune_interval_secs: Option<u64>,
     /// Under load, the least time between two group commits' starts, in microseconds
-    /// (default 1000; 0 syncs as soon as a record waits; at most 10000).
+    /// (default 300; 0 syncs as soon as a record waits; at most 10000).
     pub group_window_us: Option<u64>,
+    /// Below load, the longest a group is held for work under way, in microseconds
+    /// (default 1000; 0 never holds; at most 10000).
+    pub group_hold_us: Option<u64>,
     /// Where the trail is kept: "embedded" (the default) or "postgres".
     pub backend: Option<String>,
     /// For "postgres": `postgres://user@host:port/database`, without a password.
@@ -85,11 +88,15 @@ pub fn audit_settings(
     if let Some(n) = raw.prune_interval_secs {
         a.prune_interval = Duration::from_secs(n);
     }
-    if let Some(us) = raw.group_window_us {
-        a.group_window = Duration::from_micros(us);
-        if a.group_window > crate::audit::settings::MAX_GROUP_WINDOW {
+    for (name, value, setting) in [
+        ("group_window_us", raw.group_window_us, &mut a.group_window),
+        ("group_hold_us", raw.group_hold_us, &mut a.group_hold),
+    ] {
+        let Some(us) = value else { continue };
+        *setting = Duration::from_micros(us);
+        if *setting > crate::audit::settings::MAX_GROUP_WINDOW {
             return Err(invalid(format!(
-                "audit.group_window_us = {us} is longer than {} µs: every answer under load may wait that long",
+                "audit.{name} = {us} is longer than {} µs: every answer may wait that long",
                 crate::audit::settings::MAX_GROUP_WINDOW.as_micros()
             )));
         }
@@ -261,14 +268,24 @@ mod tests {
     }
 
     #[test]
-    fn the_group_window_defaults_to_a_millisecond_and_is_bounded() {
-        let window = |text: &str| {
+    fn the_group_window_and_hold_default_to_300_and_1000_microseconds_and_are_bounded() {
+        let both = |text: &str| {
             let raw: RawAudit = toml::from_str(text).map_err(|e| e.to_string())?;
             audit_settings(&raw, "test.toml", &|p: &Path| p.to_path_buf())
-                .map(|a| a.group_window)
+                .map(|a| (a.group_window, a.group_hold))
                 .map_err(|e| e.to_string())
         };
-        assert_eq!(window(""), Ok(Duration::from_millis(1)));
+        let window = |text: &str| both(text).map(|(w, _)| w);
+        assert_eq!(
+            both(""),
+            Ok((Duration::from_micros(300), Duration::from_millis(1)))
+        );
+        assert_eq!(
+            both("group_hold_us = 0"),
+            Ok((Duration::from_micros(300), Duration::ZERO))
+        );
+        let err = both("group_hold_us = 20000").unwrap_err();
+        assert!(err.contains("audit.group_hold_us = 20000"), "{err}");
         assert_eq!(window("group_window_us = 0"), Ok(Duration::ZERO));
         assert_eq!(
             window("group_window_us = 2500"),
