@@ -112,8 +112,8 @@ impl App {
 
     /// Replaces the configuration. New settings that fail to build (TLS material) are
     /// refused and the old ones stay. What cannot change while running (listen address,
-    /// data directory, fixtures, limits, monitoring address) is kept from the running
-    /// configuration; the returned notes say which differed.
+    /// data directory, fixtures, limits, monitoring address, the audit writer's settings)
+    /// is kept from the running configuration; the returned notes say which differed.
     pub fn reload(&self, mut new: Settings) -> Result<Vec<String>, OpenError> {
         let old = self.settings();
         let mut notes = Vec::new();
@@ -140,6 +140,38 @@ impl App {
                 "server.workers {} needs a restart",
                 new.limits.workers
             ));
+        }
+        // The audit writer keeps the settings it started with (the auditors are read per
+        // request and do change).
+        let (a, b) = (&new.audit, &old.audit);
+        for (name, differs) in [
+            (
+                "audit.signing_key",
+                a.signer.public_key_hex() != b.signer.public_key_hex(),
+            ),
+            (
+                "audit.checkpoint_every",
+                a.checkpoint_every != b.checkpoint_every,
+            ),
+            (
+                "audit.checkpoint_interval_secs",
+                a.checkpoint_interval != b.checkpoint_interval,
+            ),
+            (
+                "audit.retention",
+                a.retention.to_string() != b.retention.to_string(),
+            ),
+            (
+                "audit.prune_interval_secs",
+                a.prune_interval != b.prune_interval,
+            ),
+            ("audit.group_window_us", a.group_window != b.group_window),
+            ("audit.group_hold_us", a.group_hold != b.group_hold),
+            ("audit.backend", a.backend != b.backend),
+        ] {
+            if differs {
+                notes.push(format!("{name} needs a restart"));
+            }
         }
         new.listen = old.listen;
         new.data_dir = old.data_dir.clone();

@@ -171,7 +171,8 @@ async fn json_logs_carry_request_ids_and_no_secrets() {
 }
 
 /// `[server] workers` sets the threads that serve connections: `/metrics` shows them, and a
-/// reload that changes the setting leaves them and says it needs a restart.
+/// reload that changes the setting leaves them and says it needs a restart (as it says for
+/// the audit writer's group window).
 #[tokio::test]
 async fn the_serving_threads_are_the_workers_setting() {
     use std::io::{BufRead, BufReader};
@@ -227,11 +228,15 @@ async fn the_serving_threads_are_the_workers_setting() {
     assert_eq!(workers(&text).as_deref(), Some("3"), "{text}");
 
     // The same reload narrows the permit, which shows when the reload has happened.
-    let reloaded = three.replace("workers = 3", "workers = 1").replace(
-        "products = [\"PERUSSANOMA 3\"]",
-        "products = [\"HUOLTAJA-HUOLLETTAVAT\"]",
-    );
+    let reloaded = three
+        .replace("workers = 3", "workers = 1")
+        .replace(
+            "products = [\"PERUSSANOMA 3\"]",
+            "products = [\"HUOLTAJA-HUOLLETTAVAT\"]",
+        )
+        .replacen("[audit]\n", "[audit]\ngroup_window_us = 500\n", 1);
     assert_eq!(reloaded.matches("HUOLTAJA-HUOLLETTAVAT").count(), 1);
+    assert_eq!(reloaded.matches("group_window_us = 500").count(), 1);
     std::fs::write(&config, reloaded).unwrap();
     hup(child.id());
     let client = Client::new(addr, Some("demo"));
@@ -256,4 +261,9 @@ async fn the_serving_threads_are_the_workers_setting() {
     );
     let logs = terminate_with_logs(&mut child);
     assert!(logs.contains("server.workers 1 needs a restart"), "{logs}");
+    assert!(
+        logs.contains("audit.group_window_us needs a restart"),
+        "{logs}"
+    );
+    assert!(!logs.contains("audit.group_hold_us"), "{logs}");
 }
