@@ -60,7 +60,8 @@ pub struct Element {
 impl Element {
     /// True when this element has the given namespace and local name.
     pub fn is(&self, ns: &str, name: &str) -> bool {
-        self.ns.as_deref() == Some(ns) && self.name == name
+        // The names differ more often than the namespaces, and mostly in length.
+        self.name == name && self.ns.as_deref() == Some(ns)
     }
 
     /// The first child element with this namespace and local name.

@@ -3,6 +3,8 @@
 //! project's WSDL ([`crate::soap::schema`]); no parameter name is listed here. Empty
 //! elements count as absent, as clients that send all parameters send unused ones empty.
 
+use std::borrow::Cow;
+
 pub use crate::operation::Operation;
 use crate::soap::schema::{self, Particle, Violation};
 use crate::soap::{Fault, SoapVersion};
@@ -45,8 +47,9 @@ pub fn operation(
 /// The parameters of one request, by name; absent and empty ones are `None`.
 #[derive(Debug, Clone, Default)]
 pub struct Params {
-    /// The elements sent, in (schema-checked) WSDL order, with their trimmed text.
-    values: Vec<(String, String)>,
+    /// The elements sent, in (schema-checked) WSDL order, with their trimmed text; their
+    /// names borrowed from the schema when it accepted them.
+    values: Vec<(Cow<'static, str>, String)>,
     /// A value that breaks its type's restrictions (length, pattern, characters); the
     /// operation answers it with a return code before any lookup.
     pub invalid: Option<Violation>,
@@ -65,7 +68,7 @@ impl Params {
 
     /// Reads a payload against a sequence particle of a request schema.
     pub fn read_with(
-        model: &Particle,
+        model: &'static Particle,
         payload: &Element,
         version: SoapVersion,
     ) -> Result<Self, Fault> {
@@ -79,7 +82,7 @@ impl Params {
                 let values = payload
                     .children
                     .iter()
-                    .map(|c| (c.name.clone(), c.text.trim().to_string()))
+                    .map(|c| (Cow::Owned(c.name.clone()), c.text.trim().to_string()))
                     .collect();
                 Ok(Params {
                     values,
@@ -99,6 +102,6 @@ impl Params {
 
     /// The elements sent, in order, with their text (empty for empty elements).
     pub fn sent(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.values.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.values.iter().map(|(n, v)| (n.as_ref(), v.as_str()))
     }
 }

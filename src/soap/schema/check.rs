@@ -1,6 +1,8 @@
 //! The check of a request element against a sequence [`Particle`]: elements, order,
 //! occurrence, base type (shape), then length, pattern and characters (values).
 
+use std::borrow::Cow;
+
 use crate::xml::Element;
 
 use super::{Base, Content, Particle, SimpleType};
@@ -77,16 +79,25 @@ impl Violation {
 }
 
 /// The parameter values of a valid request element: (name, trimmed text) in the order
-/// sent. Empty elements have empty text.
-pub type Values = Vec<(String, String)>;
+/// sent, the names borrowed from the schema. Empty elements have empty text.
+pub type Values<'m> = Vec<(Cow<'m, str>, String)>;
 
 /// Checks a request element's children against a sequence particle and returns their
 /// values. Shape violations are reported before value violations, whichever comes first
 /// in the document.
-pub fn validate(model: &Particle, el: &Element) -> Result<Values, Violation> {
+pub fn validate<'m>(model: &'m Particle, el: &Element) -> Result<Values<'m>, Violation> {
     let parent = &model.name; // cloned only into a violation
     let particles = model.children();
-    let mut counts = vec![0u32; particles.len()];
+    // The occurrences of each particle, on the stack for a sequence of the usual size.
+    let mut inline = [0u32; 32];
+    let mut spilled = Vec::new();
+    let counts: &mut [u32] = match inline.get_mut(..particles.len()) {
+        Some(counts) => counts,
+        None => {
+            spilled.resize(particles.len(), 0);
+            &mut spilled
+        }
+    };
     let mut cursor = 0usize;
     let mut values = Vec::with_capacity(el.children.len());
     let mut value_error: Option<Violation> = None;
@@ -118,7 +129,7 @@ pub fn validate(model: &Particle, el: &Element) -> Result<Values, Violation> {
         }
         let Content::Simple(t) = &p.content else {
             // Nested sequences (the X-Road `request`) are validated by their caller.
-            values.push((p.name.clone(), String::new()));
+            values.push((Cow::Borrowed(p.name.as_str()), String::new()));
             continue;
         };
         if !child.children.is_empty() {
@@ -131,11 +142,11 @@ pub fn validate(model: &Particle, el: &Element) -> Result<Values, Violation> {
         if value_error.is_none() {
             value_error = check_value(&p.name, t, text).err();
         }
-        values.push((p.name.clone(), text.to_string()));
+        values.push((Cow::Borrowed(p.name.as_str()), text.to_string()));
     }
     if let Some(missing) = particles
         .iter()
-        .zip(&counts)
+        .zip(counts.iter())
         .find(|(p, n)| **n < p.min_occurs)
     {
         return Err(Violation::Missing {
@@ -172,15 +183,18 @@ fn check_type(name: &str, t: &SimpleType, text: &str) -> Result<(), Violation> {
 fn check_value(name: &str, t: &SimpleType, text: &str) -> Result<(), Violation> {
     // The register holds ISO-8859-1 text: control characters and characters beyond
     // Latin-1 cannot be a parameter of any query.
-    if text
-        .chars()
-        .any(|c| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || c as u32 > 0xFF)
-    {
+    let refused = |c: char| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || c as u32 > 0xFF;
+    // ASCII text, the usual, is checked by the byte and has as many characters as bytes.
+    let (bad, len) = if text.is_ascii() {
+        (text.bytes().any(|b| refused(char::from(b))), text.len())
+    } else {
+        (text.chars().any(refused), text.chars().count())
+    };
+    if bad {
         return Err(Violation::Characters {
             name: name.to_string(),
         });
     }
-    let len = text.chars().count();
     if let Some(max) = t.max_length.filter(|m| len > *m) {
         return Err(Violation::TooLong {
             name: name.to_string(),
@@ -203,4 +217,73 @@ fn check_value(name: &str, t: &SimpleType, text: &str) -> Result<(), Violation> 
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn string_type() -> SimpleType {
+        SimpleType {
+            name: "T".into(),
+            base: Base::String,
+            min_length: Some(3),
+            max_length: Some(5),
+            pattern: None,
+        }
+    }
+
+    /// The check of characters and length as it reads every text, ASCII or not.
+    fn by_the_char(text: &str) -> Result<(), Violation> {
+        let name = "e";
+        if text
+            .chars()
+            .any(|c| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || c as u32 > 0xFF)
+        {
+            return Err(Violation::Characters { name: name.into() });
+        }
+        match text.chars().count() {
+            len if len > 5 => Err(Violation::TooLong {
+                name: name.into(),
+                max: 5,
+            }),
+            len if len < 3 && len > 0 => Err(Violation::TooShort {
+                name: name.into(),
+                min: 3,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    #[test]
+    fn ascii_text_is_checked_as_any_text() {
+        let t = string_type();
+        for text in [
+            "",
+            "ab",
+            "abc",
+            "abcde",
+            "abcdef",
+            "a\tb\nc\r",
+            "a\u{1}b",
+            "ab\u{7f}",
+            "äbc",
+            "äää",
+            "ääää",
+            "ääääää",
+            "a\u{85}b",
+            "a€b",
+            "\u{1F600}ab",
+        ] {
+            assert_eq!(check_value("e", &t, text), by_the_char(text), "{text:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn generated_text_is_checked_as_any_text(text in "[a\\t\\n\\r\\x00-\\x1f\\x7f\\u{80}-\\u{ff}€]{0,7}") {
+            prop_assert_eq!(check_value("e", &string_type(), &text), by_the_char(&text));
+        }
+    }
 }

@@ -17,7 +17,6 @@ mod check;
 mod model;
 mod read;
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub use check::{Values, Violation, validate};
@@ -27,13 +26,17 @@ pub use model::{Base, Content, Particle, SchemaError, SimpleType};
 #[derive(Debug, Clone)]
 pub struct RequestSchema {
     pub target_ns: String,
-    elements: HashMap<String, Particle>,
+    /// Each name once, in name order: a WSDL has a handful of operations, which a scan
+    /// finds sooner than a hash of the name would.
+    elements: Vec<(String, Particle)>,
 }
 
 impl RequestSchema {
     /// Reads the request schema of a WSDL document.
     pub fn from_wsdl(text: &str) -> Result<Self, SchemaError> {
         let (target_ns, elements) = read::request_elements(text)?;
+        let mut elements: Vec<(String, Particle)> = elements.into_iter().collect();
+        elements.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(RequestSchema {
             target_ns,
             elements,
@@ -42,7 +45,10 @@ impl RequestSchema {
 
     /// A global request element by local name.
     pub fn element(&self, name: &str) -> Option<&Particle> {
-        self.elements.get(name)
+        self.elements
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, p)| p)
     }
 }
 
