@@ -227,7 +227,8 @@ impl Doc<'_> {
                 }
                 Event::End(_) => {
                     if self.done.len() > first {
-                        el.children = self.done.drain(first..).collect();
+                        // One copy of the children into a list of their number.
+                        el.children = self.done.split_off(first);
                     }
                     return Ok(());
                 }
