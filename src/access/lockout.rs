@@ -31,10 +31,11 @@ struct Entry {
     locked_until: Option<Instant>,
 }
 
-/// Failure counts and locks by (organisation id, Kayttajatunnus).
+/// Failure counts and locks by organisation id, then Kayttajatunnus (looked up by the
+/// request's strings, without building a key: every query checks its user).
 #[derive(Debug, Default)]
 pub struct Lockouts {
-    entries: Mutex<HashMap<(String, String), Entry>>,
+    entries: Mutex<HashMap<String, HashMap<String, Entry>>>,
 }
 
 /// What a failure did.
@@ -49,16 +50,18 @@ impl Lockouts {
     /// True while the user is locked.
     pub fn is_locked(&self, org: &str, user: &str, now: Instant) -> bool {
         let mut map = self.entries.lock().expect("not poisoned");
-        let key = (org.to_string(), user.to_string());
-        match map.get_mut(&key) {
-            Some(e) => match e.locked_until {
-                Some(t) if now < t => true,
-                Some(_) => {
-                    map.remove(&key);
-                    false
+        let Some(users) = map.get_mut(org) else {
+            return false;
+        };
+        match users.get(user).and_then(|e| e.locked_until) {
+            Some(t) if now < t => true,
+            Some(_) => {
+                users.remove(user);
+                if users.is_empty() {
+                    map.remove(org);
                 }
-                None => false,
-            },
+                false
+            }
             None => false,
         }
     }
@@ -71,7 +74,11 @@ impl Lockouts {
         now: Instant,
     ) -> Failure {
         let mut map = self.entries.lock().expect("not poisoned");
-        let e = map.entry((org.to_string(), user.to_string())).or_default();
+        let e = map
+            .entry(org.to_string())
+            .or_default()
+            .entry(user.to_string())
+            .or_default();
         e.failures += 1;
         if e.failures >= policy.max_failures {
             e.failures = 0;
@@ -83,10 +90,13 @@ impl Lockouts {
     }
 
     pub fn record_success(&self, org: &str, user: &str) {
-        self.entries
-            .lock()
-            .expect("not poisoned")
-            .remove(&(org.to_string(), user.to_string()));
+        let mut map = self.entries.lock().expect("not poisoned");
+        if let Some(users) = map.get_mut(org)
+            && users.remove(user).is_some()
+            && users.is_empty()
+        {
+            map.remove(org);
+        }
     }
 
     /// Users locked now, for `config check` and metrics.
@@ -95,6 +105,7 @@ impl Lockouts {
             .lock()
             .expect("not poisoned")
             .values()
+            .flat_map(HashMap::values)
             .filter(|e| e.locked_until.is_some_and(|t| now < t))
             .count()
     }
@@ -118,6 +129,7 @@ mod tests {
         assert_eq!(l.record_failure(policy, "o", "u", t0), Failure::Locked);
         assert!(l.is_locked("o", "u", t0 + Duration::from_secs(59)));
         assert!(!l.is_locked("o", "other", t0));
+        assert!(!l.is_locked("p", "u", t0));
         assert_eq!(l.locked_count(t0), 1);
         assert!(!l.is_locked("o", "u", t0 + Duration::from_secs(60)));
         assert_eq!(l.locked_count(t0 + Duration::from_secs(61)), 0);

@@ -6,7 +6,7 @@
 //! (e.g. `"90000009871B023 "`). The abroad form (`200` + country code + zeros) is not
 //! a dwelling id in this sense and is rejected.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::str::FromStr;
 
 use super::{IdError, IdKind, Prt};
@@ -172,12 +172,19 @@ impl FromStr for DwellingId {
     }
 }
 
-impl fmt::Display for DwellingId {
-    /// Always 16 characters, absent parts space-filled.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Character by character, not through format strings: every answer with a
-        // permanent dwelling writes one. The parts were checked when the id was made
-        // (address number 0–9, apartment at most 999).
+impl DwellingId {
+    /// The 16-character form ([`Display`](fmt::Display)'s), written into a string of its
+    /// own size without the formatting machinery (every answer with a permanent dwelling
+    /// has one).
+    pub fn text(&self) -> String {
+        let mut s = String::with_capacity(20);
+        self.write_to(&mut s).expect("a String takes every write");
+        s
+    }
+
+    /// Character by character, not through format strings. The parts were checked when
+    /// the id was made (address number 0–9, apartment at most 999).
+    fn write_to(&self, f: &mut impl fmt::Write) -> fmt::Result {
         let digit = |n: u16| char::from(b'0' + (n % 10) as u8);
         f.write_str(self.prt.as_str())?;
         f.write_char(digit(self.address_no.into()))?;
@@ -191,6 +198,13 @@ impl fmt::Display for DwellingId {
             None => f.write_str("   ")?,
         }
         f.write_char(self.division.unwrap_or(' '))
+    }
+}
+
+impl fmt::Display for DwellingId {
+    /// Always 16 characters, absent parts space-filled.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_to(f)
     }
 }
 
@@ -224,6 +238,7 @@ mod tests {
         assert_eq!(d.apartment(), Some(23));
         assert_eq!(d.division(), None);
         assert_eq!(d.to_string(), "90000009871B023 ");
+        assert_eq!(d.text(), "90000009871B023 ");
         assert_eq!(format!("{d:?}"), "DwellingId(\"90000009871B023 \")");
         // Trailing spaces trimmed by XML processing.
         assert_eq!(p("90000009871B023").unwrap(), d);
@@ -235,10 +250,12 @@ mod tests {
     fn optional_parts_and_finnish_letters() {
         let d = DwellingId::new(prt("903048741J"), 0, None, None, None).unwrap();
         assert_eq!(d.to_string(), "903048741J0     ");
+        assert_eq!(d.text(), "903048741J0     ");
         assert_eq!(p("903048741J0").unwrap(), d);
         let d = DwellingId::new(prt("903048741J"), 2, Some('Ä'), Some(7), Some('ö')).unwrap();
         let s = d.to_string();
         assert_eq!(s, "903048741J2Ä007ö");
+        assert_eq!(d.text(), s);
         assert_eq!(s.chars().count(), 16);
         assert_eq!(p(&s).unwrap(), d);
         assert_eq!(p("903048741J2 012a").unwrap().division(), Some('a'));

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use catalogue::{GroupDef, Options, Related, Residents};
-pub use product::{Criterion, Group, Product, ProductError, normalise};
+pub use product::{Criterion, Group, Product, ProductError, normalise, normalised};
 
 /// The products the server knows, looked up case-insensitively.
 #[derive(Debug, Clone, Default)]
@@ -48,7 +48,7 @@ impl Products {
 
     /// The product a `SoSoNimi` names, if any.
     pub fn get(&self, name: &str) -> Option<Arc<Product>> {
-        self.by_name.get(&normalise(name)).cloned()
+        self.by_name.get(normalised(name).as_ref()).cloned()
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {

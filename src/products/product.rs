@@ -3,6 +3,7 @@
 //! catalogue it picks groups from; nothing of the built-in, configured or imported
 //! products, which are made with it.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::catalogue::{self, GroupDef, Options};
@@ -157,5 +158,56 @@ fn resolve(id: &str, options: &Options) -> Result<Group, ProductError> {
 
 /// The canonical form of a product name: trimmed and upper case (`sanomatunnus`).
 pub fn normalise(name: &str) -> String {
-    name.trim().to_uppercase()
+    normalised(name).into_owned()
+}
+
+/// [`normalise`], borrowing a name that is already canonical: printable ASCII without
+/// lower case letters or a space at either end, as products are named and requested.
+pub fn normalised(name: &str) -> Cow<'_, str> {
+    let bytes = name.as_bytes();
+    let canonical = bytes
+        .iter()
+        .all(|&b| matches!(b, b' '..=b'~') && !b.is_ascii_lowercase())
+        && bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ');
+    if canonical {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(name.trim().to_uppercase())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The borrowed fast path gives what trimming and upper-casing give.
+    #[test]
+    fn normalised_is_trimmed_upper_case() {
+        for name in [
+            "PERUSSANOMA 3",
+            "perussanoma 3",
+            " PERUSSANOMA 3",
+            "PERUSSANOMA 3 ",
+            "\tPERUSSANOMA 3\n",
+            "PERUSSANOMA\u{0b}3",
+            "HUOLTAJA-HUOLLETTAVAT",
+            "ÄÄNI",
+            "äxä",
+            "straße",
+            "\u{a0}X\u{a0}",
+            "\u{85}X",
+            "",
+            " ",
+            "A~{}|_^`@[]\\",
+            "\u{7f}X",
+        ] {
+            let n = normalised(name);
+            assert_eq!(n, name.trim().to_uppercase(), "{name:?}");
+            assert_eq!(normalise(name), name.trim().to_uppercase(), "{name:?}");
+            if matches!(n, Cow::Borrowed(_)) {
+                assert!(name.is_ascii(), "{name:?}");
+            }
+        }
+    }
 }

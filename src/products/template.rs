@@ -109,7 +109,12 @@ pub struct Record<'a>(pub Vec<(&'static str, Value<'a>)>);
 impl<'a> Record<'a> {
     /// An empty record, with room for the children most groups have (one allocation).
     pub fn new() -> Self {
-        Record(Vec::with_capacity(8))
+        Record::with_capacity(8)
+    }
+
+    /// An empty record with room for `n` children (a record with more than eight).
+    pub fn with_capacity(n: usize) -> Self {
+        Record(Vec::with_capacity(n))
     }
 
     /// Adds a child value (builder style).
@@ -119,7 +124,10 @@ impl<'a> Record<'a> {
     }
 
     fn get(&self, name: &str) -> Option<&Value<'a>> {
-        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+        // The names are the catalogue's literals, most often the very same string as the
+        // template's: the same address and length are the same name, without a comparison.
+        let same = |n: &str| std::ptr::eq(n, name) || n == name;
+        self.0.iter().find(|(n, _)| same(n)).map(|(_, v)| v)
     }
 }
 
@@ -311,7 +319,12 @@ impl Compiled {
                     }
                     out.raw(">");
                 }
-                out.text(text).raw(&self.close);
+                // A date's digits (and sign) need no escaping.
+                match value {
+                    Value::Date(_) => out.raw(text),
+                    _ => out.text(text),
+                }
+                .raw(&self.close);
             }
             Node::Group { repeat, .. } => {
                 let records: &[Record<'_>] = match value.records() {

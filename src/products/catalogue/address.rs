@@ -138,7 +138,7 @@ fn apartment(n: u16) -> String {
 
 /// A domestic address with both the combined strings and the structured parts.
 pub(super) fn domestic(a: &DomesticAddress, best: bool) -> Record<'_> {
-    Record::new()
+    Record::with_capacity(14)
         .with("ParasOsoiteTieto", flag(best))
         .with("LahiosoiteS", a.line_fi())
         .with("LahiosoiteR", a.line_sv())
@@ -158,7 +158,7 @@ pub(super) fn domestic(a: &DomesticAddress, best: bool) -> Record<'_> {
 /// A foreign address in both shapes.
 pub(super) fn foreign(a: &ForeignAddress, best: bool) -> Record<'_> {
     let (fi, sv) = codes::country(&a.country);
-    Record::new()
+    Record::with_capacity(10)
         .with("ParasOsoiteTieto", flag(best))
         .with("UlkomainenLahiosoite", &a.street)
         .with("UlkomainenPaikkakuntaJaValtioS", &a.locality_fi)
@@ -200,7 +200,7 @@ pub(super) static GROUPS: &[GroupDef] = &[
                 .as_ref()
                 .and_then(|a| a.dwelling.as_ref());
             Record::new()
-                .with("Asuinpaikantunnus", id.map(|d| d.to_string()))
+                .with("Asuinpaikantunnus", id.map(|d| d.text()))
                 .into()
         },
         location: true,
