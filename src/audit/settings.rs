@@ -88,8 +88,8 @@ impl std::fmt::Debug for AuditSettings {
 /// group window for one worker").
 pub const DEFAULT_GROUP_WINDOW: Duration = Duration::from_micros(300);
 /// The longest a small group is held for work under way, by default (BENCHMARKS.md,
-/// "Holding a group for work under way" and "A shorter group window for one worker").
-pub const DEFAULT_GROUP_HOLD: Duration = Duration::from_millis(1);
+/// "Holding a group for work under way" and "A longer hold for new connections").
+pub const DEFAULT_GROUP_HOLD: Duration = Duration::from_millis(3);
 /// The longest group window (and group hold) the configuration accepts: every answer may
 /// wait up to this long for its record's sync.
 pub const MAX_GROUP_WINDOW: Duration = Duration::from_millis(10);
@@ -103,7 +103,7 @@ pub const BUILTIN_SIGNING_KEY: &str = include_str!("../../certs/audit-signing-ke
 impl AuditSettings {
     /// Defaults: the committed test key, a checkpoint every 1000 records or 60 seconds,
     /// five years' retention, pruning once a day, a group window of 300 µs and a hold of
-    /// 1 ms.
+    /// 3 ms.
     pub fn builtin() -> Result<Self, SignerError> {
         Ok(AuditSettings {
             signer: Signer::from_pem(BUILTIN_SIGNING_KEY)?,

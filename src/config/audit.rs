@@ -268,7 +268,7 @@ mod tests {
     }
 
     #[test]
-    fn the_group_window_and_hold_default_to_300_and_1000_microseconds_and_are_bounded() {
+    fn the_group_window_and_hold_default_to_300_and_3000_microseconds_and_are_bounded() {
         let both = |text: &str| {
             let raw: RawAudit = toml::from_str(text).map_err(|e| e.to_string())?;
             audit_settings(&raw, "test.toml", &|p: &Path| p.to_path_buf())
@@ -278,7 +278,7 @@ mod tests {
         let window = |text: &str| both(text).map(|(w, _)| w);
         assert_eq!(
             both(""),
-            Ok((Duration::from_micros(300), Duration::from_millis(1)))
+            Ok((Duration::from_micros(300), Duration::from_millis(3)))
         );
         assert_eq!(
             both("group_hold_us = 0"),
