@@ -61,11 +61,23 @@ wait_for() { # PORT [PID [LOG]]
     exit 1
 }
 
-# Runs `vtj-emulator loadtest` against 127.0.0.1:PORT with ARGS, its JSON report to OUT.
+# Runs `vtj-emulator loadtest` against 127.0.0.1:PORT with ARGS, its JSON report to OUT,
+# and writes OUT.machine: the shares of the machine's CPU time during the run that the host
+# took from this VM (steal) and that nobody used (idle, with I/O wait), from /proc/stat's
+# "cpu" line. On a shared host the steal moves from run to run; a run that lost much of
+# its time to it is not comparable with one that did not. Returns loadtest's status.
 load() { # PORT OUT ARGS...
-    local port=$1 out=$2
+    local port=$1 out=$2 before status=0
     shift 2
-    "$BIN" loadtest --target "https://127.0.0.1:$port" --json --quiet "$@" >"$out"
+    before=$(head -1 /proc/stat)
+    "$BIN" loadtest --target "https://127.0.0.1:$port" --json --quiet "$@" >"$out" || status=$?
+    printf '%s\n%s\n' "$before" "$(head -1 /proc/stat)" | awk '
+        NR == 1 { for (i = 2; i <= 9; i++) a[i] = $i }
+        NR == 2 { for (i = 2; i <= 9; i++) { d[i] = $i - a[i]; t += d[i] }
+                  if (t == 0) t = 1
+                  printf "{\"steal\": %.1f, \"idle\": %.1f}\n", 100 * d[9] / t, 100 * (d[5] + d[6]) / t }' \
+        >"$out.machine"
+    return "$status"
 }
 
 # Starts the canned-response server on 127.0.0.1:CANNED_PORT with a body of the mean

@@ -58,11 +58,15 @@ OPEN_CONNECTIONS=$OPEN_CONNECTIONS CONNECTIONS=$CONNECTIONS python3 - "$TMP" <<'
 import json, sys, os
 d = sys.argv[1]
 def r(name):
-    return json.load(open(os.path.join(d, name + ".json")))
+    path = os.path.join(d, name + ".json")
+    x = json.load(open(path))
+    x["machine"] = json.load(open(path + ".machine"))
+    return x
 def row(label, x):
-    l = x["latency_ms"]
+    l, m = x["latency_ms"], x["machine"]
     print(f"{label:<28} {x['throughput_rps']:>9.0f}/s  p50 {l['p50']:>7.3f}  p99 {l['p99']:>7.3f}  "
-          f"p99.9 {l['p999']:>7.3f}  max {l['max']:>8.3f} ms  errors {x['errors']}")
+          f"p99.9 {l['p999']:>7.3f}  max {l['max']:>8.3f} ms  errors {x['errors']}  "
+          f"steal {m['steal']:.0f} %  idle {m['idle']:.0f} %")
 for mode in ("keep-alive", "new-connection"):
     e, c = r("emulator-" + mode), r("canned-" + mode)
     row(f"emulator {mode}", e)

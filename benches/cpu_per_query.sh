@@ -8,8 +8,10 @@
 # emulator's mean answer size), warms each up, then for each round and each server: reads
 # the server process's utime + stime from /proc/PID/stat, runs `vtj-emulator loadtest`
 # for a fixed number of PERUSSANOMA 3 queries on keep-alive connections, reads them again,
-# and prints µs of server CPU per answered query (HTTP 200), with the median over rounds.
-# The servers take turns within each round, so drift on the shared machine falls on all.
+# and prints µs of server CPU per answered query (HTTP 200), with the median over rounds,
+# the share of each run the host took from the VM (steal) and left idle, and the two
+# servers' throughput ratio round by round. The servers take turns within each round, so
+# drift on the shared machine falls on all.
 #
 # BASELINE_BIN=path/to/an/older/vtj-emulator adds that binary as a third server (started
 # the same way), for a before/after of a change in one run.
@@ -98,16 +100,24 @@ d = sys.argv[1]
 rows = {}
 for line in open(os.path.join(d, "cpu.txt")):
     name, rnd, us = line.split()
-    r = json.load(open(os.path.join(d, f"{name}-{rnd}.json")))
+    path = os.path.join(d, f"{name}-{rnd}.json")
+    r = json.load(open(path))
+    r["machine"] = json.load(open(path + ".machine"))
     rows.setdefault(name, []).append((int(rnd), int(us) / max(r["ok"], 1), r))
 for name, runs in rows.items():
     for rnd, per, r in runs:
         print(f"{name:<9} round {rnd}: {per:7.1f} µs CPU per answer  {r['throughput_rps']:8.0f}/s  "
               f"p50 {r['latency_ms']['p50']:.2f} ms  p99 {r['latency_ms']['p99']:.2f} ms  "
-              f"ok {r['ok']}  errors {r['errors']}")
+              f"ok {r['ok']}  errors {r['errors']}  "
+              f"steal {r['machine']['steal']:.0f} %  idle {r['machine']['idle']:.0f} %")
 med = {name: statistics.median(p for _, p, _ in runs) for name, runs in rows.items()}
 for name, m in med.items():
     print(f"median    {name:<9} {m:7.1f} µs CPU per answered query")
+# Each round's servers ran minutes apart at most: their throughputs' ratio, round by round.
+ratios = [e["throughput_rps"] / c["throughput_rps"]
+          for (_, _, e), (_, _, c) in zip(rows["emulator"], rows["canned"])]
+print(f"throughput emulator / canned, by round: median {statistics.median(ratios):.2f} ("
+      + ", ".join(f"{x:.2f}" for x in ratios) + ")")
 if "baseline" in rows:
     pairs = [e / b for (_, e, _), (_, b, _) in zip(rows["emulator"], rows["baseline"])]
     print(f"paired    emulator / baseline: median {statistics.median(pairs):.2f} (rounds: "
